@@ -1,0 +1,69 @@
+# formsvc — `make run` serves, `make test` runs the whole suite; both set everything up first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+# Pango comes with Debian; these give print its Chinese fonts and fast font subsetting
+DEBIAN_PACKAGES := fontconfig fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+# the browser the page tests drive
+TEST_DEBIAN_PACKAGES := chromium
+# benchmarks: load generator and the LibreOffice baseline
+BENCH_DEBIAN_PACKAGES := wrk libreoffice-writer-nogui
+
+.PHONY: setup system-packages test-packages bench-packages run test lint bench templates clean
+
+setup: system-packages $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# install missing Debian packages when we are root; otherwise say exactly what to run
+define ensure_debian
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages:$$missing"; \
+	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+system-packages:
+	$(call ensure_debian,$(DEBIAN_PACKAGES))
+
+test-packages:
+	$(call ensure_debian,$(TEST_DEBIAN_PACKAGES))
+
+bench-packages:
+	$(call ensure_debian,$(BENCH_DEBIAN_PACKAGES))
+
+run: setup
+	$(VENV)/bin/flask --app formsvc init-db
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'formsvc:create_app()'
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup test-packages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+bench: setup bench-packages
+	$(PY) benchmarks/run.py
+
+# regenerate form_templates/*/form.docx and form.xlsx from their build.py
+templates: setup
+	$(PY) form_templates/build_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,53 @@
+"""formsvc: the official forms of professional-title (职称) evaluation, and electronic certificates."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The application: settings from the environment (or test_config), then every blueprint."""
+    app = Flask(
+        __name__,
+        instance_path=config.instance_path_from_environment(),
+        instance_relative_config=True,
+        static_folder=str(STATIC_DIR),
+    )
+    app.config.from_mapping(config.defaults(app.instance_path))
+    app.config.update(config.from_environment())
+    if test_config is not None:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+    from .render.fonts import installed_faces
+
+    installed_faces()  # no Chinese fonts: refuse to start, saying which package to install
+
+    from . import cli, db, errors
+    from .web import api
+
+    errors.init_app(app)
+    db.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(api.bp)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,80 @@
+"""Settings, read from FORMSVC_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+#: environment variable → config key, and how to parse it
+ENVIRONMENT: dict[str, tuple[str, type]] = {
+    "FORMSVC_DATABASE_URL": ("DATABASE_URL", str),
+    "FORMSVC_PUBLIC_URL": ("PUBLIC_URL", str),
+    "FORMSVC_SECRET_KEY": ("SECRET_KEY", str),
+    "FORMSVC_CELERY_BROKER_URL": ("CELERY_BROKER_URL", str),
+    "FORMSVC_VERIFY_RATE_LIMIT": ("VERIFY_RATE_LIMIT", str),
+    "FORMSVC_OUTPUT_DIR": ("OUTPUT_DIR", str),
+    "FORMSVC_FONT_DIR": ("FONT_DIR", str),
+    "FORMSVC_CERTIFICATE_PREFIX": ("CERTIFICATE_PREFIX", str),
+    "FORMSVC_ISSUING_BODY": ("ISSUING_BODY", str),
+    "FORMSVC_SEAL_IMAGE": ("SEAL_IMAGE", str),
+    "FORMSVC_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
+    "FORMSVC_JOB_WORKERS": ("JOB_WORKERS", int),
+}
+
+
+def instance_path_from_environment() -> str | None:
+    """The instance folder named by FORMSVC_INSTANCE_PATH, made absolute."""
+    path = os.environ.get("FORMSVC_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else None
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Settings that hold when neither the environment nor a test overrides them."""
+    return {
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'formsvc.sqlite3'}",
+        "PUBLIC_URL": "http://127.0.0.1:8000",
+        "SECRET_KEY": None,
+        "CELERY_BROKER_URL": None,
+        "VERIFY_RATE_LIMIT": "60/minute",
+        "OUTPUT_DIR": str(Path(instance_path) / "jobs"),
+        "FONT_DIR": str(Path(instance_path) / "fonts"),
+        "CERTIFICATE_PREFIX": "HB",
+        "ISSUING_BODY": "湖北省职称改革工作领导小组办公室",
+        "SEAL_IMAGE": None,
+        # 16 MB: a summary sheet with a ZIP of 2-inch photos fits; anything larger is refused
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "JOB_WORKERS": os.cpu_count() or 1,
+        "JSON_AS_ASCII": False,
+    }
+
+
+def from_environment() -> dict[str, Any]:
+    """The settings given by FORMSVC_* variables."""
+    settings: dict[str, Any] = {}
+    for variable, (key, kind) in ENVIRONMENT.items():
+        raw = os.environ.get(variable)
+        if raw not in (None, ""):
+            settings[key] = kind(raw)
+    return settings
+
+
+def secret_key(instance_path: str) -> str:
+    """A stable secret for this instance when none is configured: kept in the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # written to a private file and linked into place so that concurrently starting
+        # gunicorn workers all end up with the same key
+        staging = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(staging, path)
+        except FileExistsError:
+            pass
+        finally:
+            staging.unlink()
+    return path.read_text().strip()

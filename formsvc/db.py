@@ -1,0 +1,95 @@
+"""The registry's database: SQLAlchemy engine and sessions per app, Alembic migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class Base(DeclarativeBase):
+    """Base of the registry's tables."""
+
+
+def make_engine(url: str) -> Engine:
+    options: dict[str, Any] = {"pool_pre_ping": True, "future": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    engine = create_engine(url, **options)
+    if url.startswith("sqlite"):
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            # WAL lets verification reads go on while a bulk job writes
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+    return engine
+
+
+def engine_for(app: Flask) -> Engine:
+    # created lazily, so that a gunicorn worker forked from a preloaded app opens its own pool
+    state = app.extensions.setdefault("formsvc.db", {})
+    if "engine" not in state:
+        state["engine"] = make_engine(app.config["DATABASE_URL"])
+        state["sessions"] = sessionmaker(state["engine"], expire_on_commit=False)
+    return state["engine"]
+
+
+def session() -> Session:
+    """The request's session, closed when the request ends."""
+    if "db_session" not in g:
+        engine_for(current_app)
+        g.db_session = current_app.extensions["formsvc.db"]["sessions"]()
+    return g.db_session
+
+
+@contextmanager
+def transaction(app: Flask | None = None) -> Iterator[Session]:
+    """A session of its own that commits on success and rolls back on any error."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    engine_for(app)
+    with app.extensions["formsvc.db"]["sessions"]() as own, own.begin():
+        yield own
+
+
+def close_session(_error: BaseException | None = None) -> None:
+    own = g.pop("db_session", None)
+    if own is not None:
+        own.close()
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(app: Flask) -> None:
+    """Bring the schema to the newest migration."""
+    from alembic import command
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
+
+
+def dispose(app: Flask) -> None:
+    state = app.extensions.get("formsvc.db", {})
+    if "engine" in state:
+        state.pop("engine").dispose()
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_session)

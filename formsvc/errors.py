@@ -1,0 +1,164 @@
+"""The error hierarchy, and its rendering as the JSON errors of the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning about the data: where (a path into the JSON, or a sheet cell) and what."""
+
+    loc: Loc
+    msg: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"loc": list(self.loc), "msg": self.msg}
+
+
+class FormsvcError(Exception):
+    """Base of every error the service answers on purpose, with its HTTP status."""
+
+    status: int = 400
+    default_message: str = "请求有误"
+
+    def __init__(self, problems: str | Iterable[Problem] | None = None, *, loc: Loc = ()) -> None:
+        if problems is None:
+            problems = self.default_message
+        if isinstance(problems, str):
+            problems = [Problem(loc, problems)]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("; ".join(p.msg for p in self.problems))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"errors": [p.as_json() for p in self.problems]}
+
+
+class MalformedRequest(FormsvcError):
+    status = 400
+    default_message = "请求格式错误"
+
+
+class Unauthorized(FormsvcError):
+    status = 401
+    default_message = "需要登录或提供有效的访问令牌"
+
+
+class Forbidden(FormsvcError):
+    status = 403
+    default_message = "没有权限执行此操作"
+
+
+class NotFound(FormsvcError):
+    status = 404
+    default_message = "未找到"
+
+
+class Conflict(FormsvcError):
+    status = 409
+    default_message = "与现有记录冲突"
+
+
+class PayloadTooLarge(FormsvcError):
+    status = 413
+    default_message = "上传内容过大"
+
+
+class UnsupportedMediaType(FormsvcError):
+    status = 415
+    default_message = "不支持的内容类型"
+
+
+class InvalidData(FormsvcError):
+    """The data were understood but break the form's rules: 422 with every problem found."""
+
+    status = 422
+    default_message = "数据校验未通过"
+
+    def __init__(
+        self,
+        problems: str | Iterable[Problem] | None = None,
+        *,
+        loc: Loc = (),
+        warnings: Sequence[Problem] = (),
+    ) -> None:
+        super().__init__(problems, loc=loc)
+        self.warnings = tuple(warnings)
+
+    def as_json(self) -> dict[str, Any]:
+        body = super().as_json()
+        if self.warnings:
+            body["warnings"] = [w.as_json() for w in self.warnings]
+        return body
+
+
+class UnrenderableText(InvalidData):
+    """A character no installed font can draw: refused rather than printed as a blank box."""
+
+
+class RateLimited(FormsvcError):
+    status = 429
+    default_message = "查询过于频繁，请稍后再试"
+
+
+class SetupError(RuntimeError):
+    """The machine lacks something the service needs to start (fonts, folders)."""
+
+
+# --- as HTTP answers --------------------------------------------------------------------------
+
+#: Werkzeug's own HTTP errors (raised before our code runs) in the words of the API
+HTTP_MESSAGES: dict[int, str] = {
+    400: "请求格式错误",
+    401: "需要登录或提供有效的访问令牌",
+    403: "没有权限执行此操作",
+    404: "未找到该地址",
+    405: "不支持该请求方法",
+    413: "上传内容过大",
+    415: "不支持的内容类型",
+    429: "请求过于频繁，请稍后再试",
+}
+
+
+def init_app(app: Any) -> None:
+    """Answer every error of the API as JSON {"errors": [...]} with a Chinese message."""
+    from flask import jsonify, request
+    from werkzeug.exceptions import HTTPException
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+    @app.errorhandler(FormsvcError)
+    def formsvc_error(error: FormsvcError) -> Any:
+        if not wants_json() and "pages_error" in app.extensions:
+            return app.extensions["pages_error"](error.status, error.problems)
+        response = jsonify(error.as_json())
+        response.status_code = error.status
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="formsvc"'
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        message = HTTP_MESSAGES.get(status, error.name)
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            if limit:
+                message = f"上传内容过大（上限 {limit // (1024 * 1024)} MB）"
+        return formsvc_error(_status_error(status, message))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return formsvc_error(_status_error(500, "服务器内部错误，请稍后再试"))
+
+
+def _status_error(status: int, message: str) -> FormsvcError:
+    error = FormsvcError(message)
+    error.status = status
+    return error

@@ -1,0 +1,225 @@
+"""What every form is made of: a data model, cross-field rules, and the documents it fills."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
+
+from ..errors import Loc, Problem
+
+FORM_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "form_templates"
+
+
+class FormModel(BaseModel):
+    """Base of every form's data: unknown fields are refused, values are immutable once checked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One filled copy of a form: a name for its file and what its templates are rendered with."""
+
+    name: str
+    context: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Problems the cross-field rules found: errors refuse the data, warnings only point."""
+
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    def __add__(self, other: Findings) -> Findings:
+        return Findings(self.errors + other.errors, self.warnings + other.warnings)
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The result of checking data against a form: the model when there are no errors."""
+
+    model: FormModel | None
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not self.errors
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "errors": [p.as_json() for p in self.errors],
+            "warnings": [p.as_json() for p in self.warnings],
+        }
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"通过校验，{len(self.warnings)} 条提示"
+        return f"{len(self.errors)} 处错误，{len(self.warnings)} 条提示"
+
+
+def no_rules(model: Any) -> Findings:
+    return Findings()
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A form of the catalogue: official name, source, data model, rules, documents, formats."""
+
+    id: str
+    title: str
+    source: str
+    purpose: str
+    model: type[FormModel]
+    formats: tuple[str, ...]
+    #: the filled documents for checked data, or the blank form for None
+    documents: Callable[[Any], list[Document]]
+    rules: Callable[[Any], Findings] = no_rules
+    #: for tabular forms: the model of one sheet row and the field of the form that lists them
+    row_model: type[FormModel] | None = None
+    rows_field: str | None = None
+
+    @property
+    def template_dir(self) -> Path:
+        return FORM_TEMPLATES / self.id
+
+    def validate(self, data: Any) -> Validated:
+        try:
+            model = self.model.model_validate(data)
+        except ValidationError as error:
+            return Validated(None, tuple(problems_from(error, self.model)), ())
+        findings = self.rules(model)
+        return Validated(
+            None if findings.errors else model, findings.errors, findings.warnings
+        )
+
+
+# --- pydantic's errors in the words of the forms ---------------------------------------------
+
+#: pydantic error type → what follows the field's label in the message
+MESSAGES: dict[str, str] = {
+    "missing": "为必填项",
+    "string_type": "应为文本",
+    "string_too_short": "不能为空",
+    "string_too_long": "不能超过{max_length}个字",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为“是”或“否”",
+    "bool_parsing": "应为“是”或“否”",
+    "greater_than_equal": "不能小于{ge}",
+    "greater_than": "应大于{gt}",
+    "less_than_equal": "不能大于{le}",
+    "less_than": "应小于{lt}",
+    "literal_error": "只能是：{expected}",
+    "enum": "只能是：{expected}",
+    "list_type": "应为列表",
+    "too_short": "至少需要{min_length}项",
+    "too_long": "最多只能有{max_length}项",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
+    "extra_forbidden": "不是本表的字段",
+    "date_type": "应为日期",
+}
+
+
+def _choices(expected: str) -> str:
+    return expected.replace("'", "").replace(" or ", "、").replace(", ", "、")
+
+
+def message_for(error: ErrorDetails, label: str) -> str:
+    if error["type"] == "formsvc":
+        return f"{label}{error['msg']}"
+    template = MESSAGES.get(error["type"])
+    if template is None:
+        return f"{label}填写有误"
+    context = dict(error.get("ctx") or {})
+    if "expected" in context:
+        context["expected"] = _choices(str(context["expected"]))
+    if error["type"] == "string_too_short" and context.get("min_length", 1) > 1:
+        template = "不能少于{min_length}个字"
+    if error["type"] == "extra_forbidden":
+        return f"“{error['loc'][-1]}”{template}"
+    try:
+        return label + template.format(**context)
+    except (KeyError, IndexError):
+        return f"{label}填写有误"
+
+
+def _inner_models(annotation: Any) -> Iterable[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        yield from _inner_models(typing.get_args(annotation)[0])
+        return
+    if origin in (list, tuple, typing.Union, types.UnionType) or origin is not None:
+        for argument in typing.get_args(annotation):
+            yield from _inner_models(argument)
+
+
+def label_for(model: type[BaseModel], loc: Sequence[str | int]) -> str:
+    """The official label of the field at loc: 证件号码 for ("rows", 2, "id_number")."""
+    label = ""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        info = current.model_fields.get(part)
+        if info is None:
+            # pydantic puts the failing member of a union or a validator's name in loc
+            continue
+        label = info.title or part
+        current = next(iter(_inner_models(info.annotation)), None)
+    return label or "数据"
+
+
+def problems_from(error: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    problems = []
+    for detail in error.errors(include_url=False):
+        loc = tuple(p for p in detail["loc"] if isinstance(p, int) or not _is_tag(p))
+        problems.append(Problem(loc, message_for(detail, label_for(model, loc))))
+    return problems
+
+
+def _is_tag(part: str) -> bool:
+    # pydantic names union members and function validators in loc; they are not fields
+    return part.startswith(("function-", "lax-", "json-")) or "[" in part
+
+
+# --- for the rules of each form --------------------------------------------------------------
+
+
+@dataclass
+class FindingsBuilder:
+    """Collects a form's cross-field problems in the order the form reads."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def error(self, loc: Loc, msg: str) -> None:
+        self.errors.append(Problem(tuple(loc), msg))
+
+    def warn(self, loc: Loc, msg: str) -> None:
+        self.warnings.append(Problem(tuple(loc), msg))
+
+    def done(self) -> Findings:
+        return Findings(tuple(self.errors), tuple(self.warnings))
+
+
+def title_of(model: type[BaseModel], name: str) -> str:
+    """The official label of a field of model."""
+    return model.model_fields[name].title or name
+

@@ -1,0 +1,251 @@
+"""Identity numbers, official dates, and the field types every form shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
+
+#: 证件类型 of seed 003 (附件1 填表说明3, 附件2 说明3), in the official order
+DOCUMENT_TYPES: tuple[str, ...] = ("身份证", "士兵证", "军官证", "警官证", "港澳台证", "护照", "其他")
+
+#: names under which forms call the resident identity card; its number is checked in full
+RESIDENT_ID_TYPES = frozenset({"身份证", "居民身份证"})
+
+GENDERS: tuple[str, ...] = ("男", "女")
+
+
+def field_error(message: str, **context: Any) -> PydanticCustomError:
+    """A validation error whose message completes the field's label: 证件号码 + 校验位错误."""
+    return PydanticCustomError("formsvc", message, context)
+
+
+# --- text ------------------------------------------------------------------------------------
+
+#: invisible characters that reorder or hide text; in a form they are only ever a trick
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def _forbidden_character(value: str, *, newlines: bool) -> str | None:
+    for char in value:
+        if char == "\n" and newlines:
+            continue
+        if char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
+            return char
+    return None
+
+
+def _plain_text(value: str) -> str:
+    value = value.replace("\r\n", "\n")
+    char = _forbidden_character(value, newlines=False)
+    if char is not None:
+        if char in "\n\r":
+            raise field_error("不能换行")
+        raise field_error("含有不可见或不允许的字符 U+{code}", code=f"{ord(char):04X}")
+    return value
+
+
+def _paragraphs(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    char = _forbidden_character(value, newlines=True)
+    if char is not None:
+        raise field_error("含有不可见或不允许的字符 U+{code}", code=f"{ord(char):04X}")
+    return "\n".join(line.rstrip() for line in value.strip("\n").split("\n"))
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+#: one line of text; give its box size with Field(max_length=…)
+Text = Annotated[str, BeforeValidator(_strip), AfterValidator(_plain_text)]
+#: text that may run over several paragraphs (主要做法, 简要经历)
+Paragraphs = Annotated[str, BeforeValidator(_strip), AfterValidator(_paragraphs)]
+
+_NAME_PUNCTUATION = frozenset("·•.-' ")
+
+
+def _person_name(value: str) -> str:
+    value = _plain_text(value)
+    if not value:
+        raise field_error("不能为空")
+    for char in value:
+        if char in _NAME_PUNCTUATION or unicodedata.category(char).startswith("L"):
+            continue
+        raise field_error("含有姓名中不允许的字符「{char}」", char=char)
+    if value[0] in _NAME_PUNCTUATION:
+        raise field_error("不能以「{char}」开头", char=value[0])
+    return value
+
+
+#: a person's name: letters of any script (rare characters such as 䶮 included), and the
+#: middle dot of minority and foreign names; never digits, formulas or markup
+PersonName = Annotated[str, BeforeValidator(_strip), AfterValidator(_person_name)]
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+_DATE_PATTERNS = (
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})\.(?P<m>\d{1,2})\.(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
+)
+
+DATE_FORMATS_HINT = "YYYY-MM-DD、YYYY/MM/DD 或 YYYY年M月D日"
+
+
+def parse_date(value: Any) -> dt.date:
+    """A date from JSON text in any of the official spellings, or from an Excel date cell."""
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0, 0):
+            raise field_error("应为日期，不应包含时间")
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise field_error("应为日期（{hint}）", hint=DATE_FORMATS_HINT)
+    text = value.strip()
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            try:
+                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                raise field_error("不是存在的日期：{text}", text=text) from None
+    raise field_error("格式无法识别：{text}（应为 {hint}）", text=text[:20], hint=DATE_FORMATS_HINT)
+
+
+def official_date(value: dt.date | None) -> str:
+    """The date as official documents print it: 2024年4月22日."""
+    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
+
+
+def _not_in_future(value: dt.date) -> dt.date:
+    if value.year < 1900:
+        raise field_error("年份不合理：{year}", year=value.year)
+    if value > dt.date.today():
+        raise field_error("不能晚于今天")
+    return value
+
+
+#: a date in the past; accepted as 2024-04-22, 2024/4/22 or 2024年4月22日
+PastDate = Annotated[
+    dt.date,
+    BeforeValidator(parse_date),
+    AfterValidator(_not_in_future),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date", "description": DATE_FORMATS_HINT}),
+]
+#: any calendar date (a signing date may be written in advance)
+AnyDate = Annotated[
+    dt.date,
+    BeforeValidator(parse_date),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date", "description": DATE_FORMATS_HINT}),
+]
+
+
+# --- identity numbers ------------------------------------------------------------------------
+
+
+def _identity_number(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # a spreadsheet may hand over a number; an ID never starts with 0
+    if not isinstance(value, str):
+        raise field_error("应为文本")
+    value = value.strip().upper().replace(" ", "")
+    if not value:
+        raise field_error("不能为空")
+    if not re.fullmatch(r"[0-9A-Z()（）\-]{4,30}", value):
+        raise field_error("格式错误：只能包含数字、字母、括号和连字符，4–30 位")
+    return value
+
+
+#: a document number as typed; what it must look like depends on the document type
+IdentityNumber = Annotated[str, BeforeValidator(_identity_number)]
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    """What the check of one identity document found."""
+
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    birth_date: dt.date | None = None
+    gender: str | None = None
+    #: other fields that disagree with the number: "gender" or "birth_date" → message
+    mismatches: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_resident_id(number: str) -> IdentityCheck:
+    """Check a 居民身份证 number (GB 11643): length, check digit, birth date, region."""
+    number = ric.compact(number)
+    if len(number) != 18:
+        return IdentityCheck(errors=(f"应为18位，现为{len(number)}位",))
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        return IdentityCheck(errors=("格式错误：前17位应为数字，末位为数字或X",))
+    if number[17] != ric.calc_check_digit(number):
+        return IdentityCheck(errors=("校验位错误",))
+    try:
+        birth_date = ric.get_birth_date(number)
+    except stdnum_errors.InvalidComponent:
+        return IdentityCheck(errors=(f"中的出生日期 {number[6:14]} 不存在",))
+    if birth_date > dt.date.today() or birth_date.year < 1900:
+        return IdentityCheck(errors=(f"中的出生日期 {number[6:14]} 不合理",))
+    gender = "男" if int(number[16]) % 2 else "女"
+    warnings: tuple[str, ...] = ()
+    try:
+        ric.get_birth_place(number)
+    except stdnum_errors.ValidationError:
+        # python-stdnum's region list lags behind new and renamed counties: a valid number
+        # can carry a code it does not know, so this is for a person to look at, not a refusal
+        warnings = (f"的地区码 {number[:6]} 不在已知行政区划代码中，请核对",)
+    return IdentityCheck(warnings=warnings, birth_date=birth_date, gender=gender)
+
+
+def check_identity(
+    document_type: str | None,
+    number: str,
+    *,
+    gender: str | None = None,
+    birth_date: dt.date | None = None,
+) -> IdentityCheck:
+    """Check a number for its document type and against the 性别 and 出生日期 given with it."""
+    if document_type not in RESIDENT_ID_TYPES:
+        # only the resident ID has a published structure; other documents are checked for
+        # plausible form by IdentityNumber
+        return IdentityCheck()
+    result = check_resident_id(number)
+    if not result.ok:
+        return result
+    mismatches: dict[str, str] = {}
+    if gender is not None and gender != result.gender:
+        mismatches["gender"] = f"与证件号码不符（证件号码表明为{result.gender}）"
+    if birth_date is not None and birth_date != result.birth_date:
+        shown = official_date(result.birth_date)
+        mismatches["birth_date"] = f"与证件号码不符（证件号码表明为{shown}）"
+    return IdentityCheck(
+        warnings=result.warnings,
+        birth_date=result.birth_date,
+        gender=result.gender,
+        mismatches=mismatches,
+    )
+
+
+def mask_identity_number(number: str) -> str:
+    """The number as public pages may show it: first six and last four, 420102********1234."""
+    if len(number) <= 10:
+        return number[:2] + "*" * max(len(number) - 4, 0) + number[-2:]
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]

@@ -1,0 +1,84 @@
+"""From data to a file: validate against the form, check it can be printed, render the format."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidData, Loc, NotFound, Problem, UnrenderableText
+from .forms import FormSpec
+from .forms.base import Document, FormModel, label_for
+from .render import Rendered, renderer, templates_for
+from .render.fonts import undrawable
+
+
+@dataclass(frozen=True)
+class Produced:
+    """A rendered form with the name to download it under and the warnings its data raised."""
+
+    rendered: Rendered
+    name: str
+    warnings: tuple[Problem, ...]
+
+
+def texts(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+    """Every text in JSON-like data, with where it sits."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from texts(item, (*loc, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from texts(item, (*loc, index))
+
+
+def unprintable(model: FormModel) -> list[Problem]:
+    """A problem for each field holding a character no print font can draw."""
+    return [
+        Problem(loc, f"{label_for(type(model), loc)}中的字符「{char}」（U+{ord(char):04X}）"
+                     "无法打印：已安装的字体没有这个字")
+        for loc, char in undrawable(texts(model.model_dump(mode="json")))
+    ]
+
+
+def check_format(spec: FormSpec, extension: str) -> None:
+    if extension not in spec.formats:
+        raise NotFound(
+            f"{spec.title}没有 {extension} 格式（可用：{'、'.join(spec.formats)}）", loc=("format",)
+        )
+
+
+def render_documents(
+    spec_id: str, documents: Sequence[Document], extension: str,
+    override_root: str | Path | None = None,
+) -> Rendered:
+    return renderer(extension)(templates_for(spec_id, override_root), documents)
+
+
+def produce(spec: FormSpec, data: Any, extension: str,
+            override_root: str | Path | None = None) -> Produced:
+    """The filled form, or InvalidData with every error (and the warnings) found."""
+    check_format(spec, extension)
+    result = spec.validate(data)
+    if not result.ok:
+        raise InvalidData(result.errors, warnings=result.warnings)
+    assert result.model is not None
+    if extension == "pdf":
+        problems = unprintable(result.model)
+        if problems:
+            raise UnrenderableText(problems, warnings=result.warnings)
+    documents = spec.documents(result.model)
+    rendered = render_documents(spec.id, documents, extension, override_root)
+    name = documents[0].name if len(documents) == 1 else spec.title
+    return Produced(rendered, name, result.warnings)
+
+
+def produce_blank(spec: FormSpec, extension: str,
+                  override_root: str | Path | None = None) -> Produced:
+    check_format(spec, extension)
+    documents = spec.documents(None)
+    return Produced(render_documents(spec.id, documents, extension, override_root),
+                    f"{spec.title}（空白）", ())

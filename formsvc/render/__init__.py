@@ -1,0 +1,84 @@
+"""Turning filled documents into files: one module per output format, picked from RENDERERS."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import NotFound, SetupError
+from ..forms.base import FORM_TEMPLATES, Document
+
+MIMETYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A finished file: its bytes and what kind of file it is."""
+
+    content: bytes
+    extension: str
+
+    @property
+    def mimetype(self) -> str:
+        return MIMETYPES[self.extension]
+
+
+@dataclass(frozen=True)
+class TemplateFolder:
+    """The templates of one document: an instance's own folder first, then the shipped one."""
+
+    name: str
+    roots: tuple[Path, ...] = (FORM_TEMPLATES,)
+
+    def path(self, filename: str) -> Path:
+        for root in self.roots:
+            candidate = root / self.name / filename
+            if candidate.is_file():
+                return candidate
+        raise SetupError(f"模板缺失：{self.name}/{filename}")
+
+    def has(self, filename: str) -> bool:
+        return any((root / self.name / filename).is_file() for root in self.roots)
+
+
+def templates_for(name: str, override_root: str | Path | None = None) -> TemplateFolder:
+    roots = (FORM_TEMPLATES,)
+    if override_root is not None:
+        roots = (Path(override_root), *roots)
+    return TemplateFolder(name, roots)
+
+
+Renderer = Callable[[TemplateFolder, Sequence[Document]], Rendered]
+
+
+def zip_files(files: Sequence[tuple[str, bytes]]) -> bytes:
+    """One ZIP holding the files, names made unique, in the given order."""
+    buffer = io.BytesIO()
+    seen: dict[str, int] = {}
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files:
+            count = seen.get(name, 0)
+            seen[name] = count + 1
+            if count:
+                stem, dot, extension = name.rpartition(".")
+                name = f"{stem}-{count + 1}{dot}{extension}"
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def renderer(extension: str) -> Renderer:
+    from . import docx, pdf, xlsx
+
+    registry: dict[str, Renderer] = {"pdf": pdf.render, "docx": docx.render, "xlsx": xlsx.render}
+    try:
+        return registry[extension]
+    except KeyError:
+        raise NotFound(f"不支持的格式：{extension}", loc=("format",)) from None

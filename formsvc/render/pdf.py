@@ -1,0 +1,128 @@
+"""Print output: WeasyPrint lays out form.html with embedded, subset Noto CJK faces.
+
+The URL fetcher is the only way WeasyPrint reads anything: it serves the package's static files,
+the compact font faces and images handed over with the documents, and refuses every other URL,
+so no data can make a render read a local file or reach the network.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import mimetypes
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..forms.base import FORM_TEMPLATES, Document
+from . import Rendered, TemplateFolder
+from .fonts import compact_faces, font_face_css
+from .templating import file_environment
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
+PRINT_CSS = STATIC_DIR / "css" / "print.css"
+
+
+class RefusedURL(ValueError):
+    """A URL outside what print may read."""
+
+
+@dataclass
+class Resources:
+    """Images that belong to one render (photos, QR codes, seals), reachable as resource:N."""
+
+    items: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    _counter: itertools.count = field(default_factory=itertools.count)
+
+    def attach(self, data: bytes | None, mimetype: str = "image/png") -> str:
+        if not data:
+            return ""
+        key = f"resource:{next(self._counter)}"
+        self.items[key] = (data, mimetype)
+        return key
+
+
+class SafeFetcher(URLFetcher):
+    """Serves static:, font: and resource: URLs; anything else is refused and logged."""
+
+    def __init__(self, fonts: Mapping[str, Path], resources: Resources | None = None) -> None:
+        super().__init__(allowed_protocols=())
+        self.fonts = fonts
+        self.resources = resources or Resources()
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme, _, rest = url.partition(":")
+        if scheme == "static":
+            path = (STATIC_DIR / rest.lstrip("/")).resolve()
+            if path.is_relative_to(STATIC_DIR) and path.is_file():
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+        elif scheme == "font" and rest in self.fonts:
+            body = self.fonts[rest].read_bytes()
+            return URLFetcherResponse(url, body, {"Content-Type": "font/otf"})
+        elif scheme == "resource" and url in self.resources.items:
+            data, kind = self.resources.items[url]
+            return URLFetcherResponse(url, data, {"Content-Type": kind})
+        log.warning("print refused to fetch %r", url[:200])
+        raise RefusedURL(f"refused: {url[:200]}")
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """What every render in this process shares: fonts, their configuration, the base CSS."""
+
+    fonts: Mapping[str, Path]
+    font_config: FontConfiguration
+    stylesheet: CSS
+
+
+_setup_lock = threading.Lock()
+# Pango and WeasyPrint's font configuration are not safe to share between threads at once
+render_lock = threading.RLock()
+
+
+@functools.cache
+def print_setup(font_dir: str) -> PrintSetup:
+    with _setup_lock:
+        fonts = compact_faces(font_dir)
+        font_config = FontConfiguration()
+        css = font_face_css() + "\n" + PRINT_CSS.read_text(encoding="utf-8")
+        stylesheet = CSS(string=css, font_config=font_config, url_fetcher=SafeFetcher(fonts))
+        return PrintSetup(fonts, font_config, stylesheet)
+
+
+def render_html(html: str, setup: PrintSetup, resources: Resources | None = None) -> bytes:
+    fetcher = SafeFetcher(setup.fonts, resources)
+    with render_lock:
+        document = HTML(string=html, url_fetcher=fetcher).render(
+            stylesheets=[setup.stylesheet], font_config=setup.font_config
+        )
+        return document.write_pdf()
+
+
+def html_for(
+    templates: TemplateFolder, documents: Sequence[Document], resources: Resources
+) -> str:
+    roots = tuple(dict.fromkeys((*(r for r in templates.roots), FORM_TEMPLATES)))
+    template = file_environment(roots).get_template(f"{templates.name}/form.html")
+    return template.render(documents=documents, attach=resources.attach)
+
+
+def render(
+    templates: TemplateFolder, documents: Sequence[Document], *, font_dir: str | None = None
+) -> Rendered:
+    from flask import current_app
+
+    setup = print_setup(font_dir or current_app.config["FONT_DIR"])
+    resources = Resources()
+    html = html_for(templates, documents, resources)
+    return Rendered(render_html(html, setup, resources), "pdf")

@@ -1,0 +1,63 @@
+"""The sandboxed, autoescaping Jinja environment every template is rendered in."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup, escape
+
+from ..identity import official_date
+
+
+def blank(value: Any, width: int = 4) -> Any:
+    """The value, or full-width spaces that leave room to write it by hand on a blank form."""
+    if value is None or value == "":
+        return "\u3000" * width
+    return value
+
+
+def paragraphs(value: str | None) -> Markup:
+    """Multi-paragraph text as <p> elements, escaped."""
+    if not value:
+        return Markup("")
+    return Markup("").join(Markup("<p>{}</p>").format(line) for line in value.split("\n"))
+
+
+def date_or_blank(value: Any) -> str:
+    """年 月 日 with room to fill in by hand, or the date in official style."""
+    if value is None:
+        return "\u3000\u3000年\u3000\u3000月\u3000\u3000日"
+    return official_date(value)
+
+
+FILTERS = {
+    "blank": blank,
+    "official_date": official_date,
+    "date_or_blank": date_or_blank,
+    "paragraphs": paragraphs,
+    "e": escape,
+}
+
+
+def environment(roots: Sequence[Path] = ()) -> ImmutableSandboxedEnvironment:
+    """A fresh sandboxed environment; templates can read data, never change or reach beyond it."""
+    env = ImmutableSandboxedEnvironment(
+        autoescape=True,
+        loader=FileSystemLoader([str(r) for r in roots]) if roots else None,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+@functools.cache
+def file_environment(roots: tuple[Path, ...]) -> ImmutableSandboxedEnvironment:
+    """The shared environment for templates under roots (compiled templates are cached)."""
+    return environment(roots)

@@ -1,0 +1,1 @@
+"""Blueprints: the JSON API, the public verification pages, the office and form pages."""

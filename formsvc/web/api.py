@@ -1,0 +1,107 @@
+"""The JSON API under /api/v1: the form catalogue, schemas, samples, validation and rendering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from ..errors import NotFound
+from ..forms import FORMS, FormSpec, get_form
+from ..produce import produce, produce_blank
+from .http import json_body, send_rendered
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+SAMPLES = Path(__file__).resolve().parent.parent.parent / "samples"
+
+
+def override_root() -> str:
+    """Where an instance keeps its own versions of the templates (SPEC §1, template overrides)."""
+    return str(Path(current_app.instance_path) / "form_templates")
+
+
+def requested_format(spec: FormSpec) -> str:
+    return request.args.get("format", spec.formats[0]).lower()
+
+
+def catalogue_entry(spec: FormSpec) -> dict[str, Any]:
+    return {
+        "id": spec.id,
+        "title": spec.title,
+        "source": spec.source,
+        "purpose": spec.purpose,
+        "formats": list(spec.formats),
+        "tabular": spec.row_model is not None,
+        "links": {
+            "schema": url_for("api.schema", form_id=spec.id),
+            "sample": url_for("api.sample", form_id=spec.id),
+            "validate": url_for("api.validate", form_id=spec.id),
+            "render": {f: url_for("api.render", form_id=spec.id, format=f) for f in spec.formats},
+            "blank": {f: url_for("api.blank", form_id=spec.id, format=f) for f in spec.formats},
+        },
+    }
+
+
+@bp.get("/forms")
+def forms() -> Response:
+    return jsonify({"forms": [catalogue_entry(spec) for spec in FORMS.values()]})
+
+
+def schema_of(spec: FormSpec) -> dict[str, Any]:
+    schema = spec.model.model_json_schema()
+    schema["title"] = spec.title
+    schema["description"] = f"{spec.title}（{spec.source}）"
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+@bp.get("/forms/<form_id>/schema")
+def schema(form_id: str) -> Response:
+    response = jsonify(schema_of(get_form(form_id)))
+    response.mimetype = "application/schema+json"
+    return response
+
+
+def sample_data(form_id: str) -> Any:
+    path = SAMPLES / f"{get_form(form_id).id}.json"
+    if not path.is_file():
+        raise NotFound(f"{form_id} 没有样例数据")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@bp.get("/forms/<form_id>/sample")
+def sample(form_id: str) -> Response:
+    return jsonify(sample_data(form_id))
+
+
+@bp.post("/forms/<form_id>/validate")
+def validate(form_id: str) -> Response:
+    spec = get_form(form_id)
+    return jsonify(spec.validate(json_body()).as_json())
+
+
+def warnings_header(warnings: Any) -> dict[str, str]:
+    if not warnings:
+        return {}
+    # ASCII-only JSON: header values must be Latin-1; clients decode the \\u escapes
+    return {"X-Formsvc-Warnings": json.dumps([w.as_json() for w in warnings])}
+
+
+@bp.post("/forms/<form_id>/render")
+def render(form_id: str) -> Response:
+    spec = get_form(form_id)
+    extension = requested_format(spec)
+    data = json_body()
+    produced = produce(spec, data, extension, override_root())
+    return send_rendered(produced.rendered, produced.name,
+                         headers=warnings_header(produced.warnings))
+
+
+@bp.get("/forms/<form_id>/blank")
+def blank(form_id: str) -> Response:
+    spec = get_form(form_id)
+    produced = produce_blank(spec, requested_format(spec), override_root())
+    return send_rendered(produced.rendered, produced.name)
+

@@ -1,0 +1,73 @@
+"""Print: the URL fetcher serves only our own files; unprintable characters are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from formsvc.render.pdf import RefusedURL, Resources, SafeFetcher
+
+
+@pytest.fixture
+def fetcher(app):
+    from formsvc.render.pdf import print_setup
+
+    return SafeFetcher(print_setup(app.config["FONT_DIR"]).fonts)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "FILE:///etc/passwd",
+        "http://127.0.0.1:6379/",
+        "https://example.com/logo.png",
+        "ftp://example.com/x",
+        "data:text/plain,hello",
+        "static:../../../../etc/passwd",
+        "static:/../formsvc/__init__.py",
+        "static:css/nonexistent.css",
+        "font:../../etc/passwd",
+        "resource:0",
+    ],
+)
+def test_fetcher_refuses_everything_but_our_own_files(fetcher, url):
+    with pytest.raises(RefusedURL):
+        fetcher.fetch(url)
+
+
+def test_fetcher_serves_static_files_fonts_and_attached_images(app):
+    from formsvc.render.pdf import print_setup
+
+    resources = Resources()
+    key = resources.attach(b"\x89PNG...", "image/png")
+    fetcher = SafeFetcher(print_setup(app.config["FONT_DIR"]).fonts, resources)
+    assert fetcher.fetch("static:css/print.css").read().startswith(b"/*")
+    assert fetcher.fetch("font:serif-regular").read()[:4] == b"OTTO"
+    assert fetcher.fetch(key).read() == b"\x89PNG..."
+
+
+def test_a_character_no_font_can_draw_is_a_422_naming_it(client):
+    from ..conftest import sample
+
+    data = sample("pledge")
+    data["applicants"][1]["name"] = "王\U000f0001"  # private use: no font has it
+    response = client.post("/api/v1/forms/pledge/render?format=pdf", json=data)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert errors[0]["loc"] == ["applicants", 1, "name"]
+    assert "U+F0001" in errors[0]["msg"]
+
+    data["applicants"][1]["name"] = "王𪚥"  # U+2A6A5, beyond the installed faces
+    response = client.post("/api/v1/forms/pledge/render?format=pdf", json=data)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["msg"].startswith("承诺人中的字符「𪚥」（U+2A6A5）")
+
+
+def test_rare_characters_the_fonts_have_are_printed(client):
+    from ..conftest import flat, pdf_text, sample
+
+    data = sample("pledge")
+    data["applicants"][0]["name"] = "龚䶮"
+    response = client.post("/api/v1/forms/pledge/render?format=pdf", json=data)
+    assert response.status_code == 200
+    assert "龚䶮" in flat(pdf_text(response.data)[0])

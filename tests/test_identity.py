@@ -1,0 +1,107 @@
+"""Identity numbers (GB 11643 through python-stdnum), dates, names."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from formsvc.identity import (
+    PastDate,
+    PersonName,
+    check_identity,
+    check_resident_id,
+    mask_identity_number,
+    parse_date,
+)
+
+VALID = "420102199003071234"  # check digit computed by GB 11643
+
+
+def test_valid_number_gives_birth_date_and_gender():
+    from stdnum.cn import ric
+
+    number = VALID[:17] + ric.calc_check_digit(VALID)
+    result = check_resident_id(number)
+    assert result.ok
+    assert result.birth_date == dt.date(1990, 3, 7)
+    assert result.gender == "男"
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("42010219900307123", "应为18位，现为17位"),
+        ("4201021990030712A4", "格式错误：前17位应为数字，末位为数字或X"),
+        ("420102199013071234", None),  # check digit or date: either way refused
+        ("420102199003071230", "校验位错误"),
+    ],
+)
+def test_bad_numbers_are_refused(number, message):
+    result = check_resident_id(number)
+    assert not result.ok
+    if message:
+        assert result.errors == (message,)
+
+
+def test_unknown_region_is_a_warning_not_an_error():
+    from stdnum.cn import ric
+
+    base = "99010219900307123"
+    number = base + ric.calc_check_digit(base + "0")
+    result = check_resident_id(number)
+    assert result.ok
+    assert "地区码 990102" in result.warnings[0]
+
+
+def test_gender_and_birth_date_must_agree_with_the_number():
+    from stdnum.cn import ric
+
+    base = "42010219900307124"  # 4: even, a woman
+    number = base + ric.calc_check_digit(base + "0")
+    result = check_identity("身份证", number, gender="男", birth_date=dt.date(1990, 3, 8))
+    assert set(result.mismatches) == {"gender", "birth_date"}
+    assert "女" in result.mismatches["gender"]
+    assert check_identity("护照", "E12345678", gender="男").mismatches == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-04-22", dt.date(2024, 4, 22)),
+        ("2024/4/2", dt.date(2024, 4, 2)),
+        ("2024年4月22日", dt.date(2024, 4, 22)),
+        (dt.datetime(2024, 4, 22), dt.date(2024, 4, 22)),
+    ],
+)
+def test_dates_in_every_official_spelling(value, expected):
+    assert parse_date(value) == expected
+
+
+class Person(BaseModel):
+    name: PersonName
+    born: PastDate
+
+
+@pytest.mark.parametrize("name", ["龚䶮", "阿依古丽·买买提", "欧阳振华", "John Smith"])
+def test_names_of_every_kind(name):
+    assert Person(name=name, born="1990-01-01").name == name
+
+
+@pytest.mark.parametrize(
+    "name", ["=HYPERLINK(\"x\")", "<img src=x>", "张三1", "·张三", "王\u202e五", "李\n四"]
+)
+def test_names_refuse_formulas_markup_and_tricks(name):
+    with pytest.raises(ValidationError):
+        Person(name=name, born="1990-01-01")
+
+
+@pytest.mark.parametrize("born", ["2024-02-30", "1990-13-01", "明天", "2999-01-01"])
+def test_impossible_dates_are_refused(born):
+    with pytest.raises(ValidationError):
+        Person(name="张三", born=born)
+
+
+def test_masking_keeps_six_and_four():
+    assert mask_identity_number("420102199003071234") == "420102********1234"
