@@ -39,12 +39,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     installed_faces()  # no Chinese fonts: refuse to start, saying which package to install
 
     from . import cli, db, errors
-    from .web import api
+    from .web import api, openapi
 
     errors.init_app(app)
     db.init_app(app)
     cli.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
