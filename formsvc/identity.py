@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
@@ -66,8 +66,13 @@ def _strip(value: Any) -> Any:
 
 #: one line of text; give its box size with Field(max_length=…)
 Text = Annotated[str, BeforeValidator(_strip), AfterValidator(_plain_text)]
+#: what a field's JSON Schema carries so that the web form offers a multi-line box for it
+WIDGET_TEXTAREA: dict[str, Any] = {"x-widget": "textarea"}
+
 #: text that may run over several paragraphs (主要做法, 简要经历)
-Paragraphs = Annotated[str, BeforeValidator(_strip), AfterValidator(_paragraphs)]
+Paragraphs = Annotated[
+    str, BeforeValidator(_strip), AfterValidator(_paragraphs), Field(json_schema_extra=WIDGET_TEXTAREA)
+]
 
 _NAME_PUNCTUATION = frozenset("·•.-' ")
 
