@@ -46,7 +46,6 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # 16 MB: a summary sheet with a ZIP of 2-inch photos fits; anything larger is refused
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "JOB_WORKERS": os.cpu_count() or 1,
-        "JSON_AS_ASCII": False,
     }
 
 
