@@ -100,6 +100,18 @@ class UnrenderableText(InvalidData):
     """A character no installed font can draw: refused rather than printed as a blank box."""
 
 
+class InvalidImage(InvalidData):
+    """An uploaded image that is not a usable photo: not a real JPEG/PNG, too large, too small.
+
+    reason completes the field's label ("不是有效的 JPEG 或 PNG 图片"), so that form validation can
+    prefix its own label and other callers get the full message.
+    """
+
+    def __init__(self, reason: str, *, label: str = "照片", loc: Loc = ("photo",)) -> None:
+        self.reason = reason
+        super().__init__(f"{label}{reason}", loc=loc)
+
+
 class RateLimited(FormsvcError):
     status = 429
     default_message = "查询过于频繁，请稍后再试"
