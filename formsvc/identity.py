@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
@@ -156,6 +156,25 @@ AnyDate = Annotated[
     PlainSerializer(lambda d: d.isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "format": "date", "description": DATE_FORMATS_HINT}),
 ]
+
+
+# --- counts and years ------------------------------------------------------------------------
+
+#: a number of people or posts: a JSON integer, never 3.5, "3" or true; give its sane upper
+#: bound with Field(le=…)
+Count = Annotated[int, Strict(), Field(ge=0)]
+
+
+def _plausible_year(value: int) -> int:
+    latest = dt.date.today().year + 1
+    if value > latest:
+        raise field_error("不能晚于{latest}年", latest=latest)
+    return value
+
+
+#: a calendar year as forms print it (2024 年度): from 1949 up to next year, which a unit may
+#: already be planning for
+Year = Annotated[int, Strict(), Field(ge=1949), AfterValidator(_plausible_year)]
 
 
 # --- identity numbers ------------------------------------------------------------------------
