@@ -1,0 +1,1 @@
+"""Bulk certificate issuing and printing: plan, chunked rendering, local pool, Celery."""
