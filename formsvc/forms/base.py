@@ -49,6 +49,8 @@ class Validated:
     model: FormModel | None
     errors: tuple[Problem, ...]
     warnings: tuple[Problem, ...]
+    #: what the form's explain hook adds to the /validate answer (e.g. crossover eligibility)
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -58,6 +60,7 @@ class Validated:
         return {
             "errors": [p.as_json() for p in self.errors],
             "warnings": [p.as_json() for p in self.warnings],
+            **self.details,
         }
 
     def summary(self) -> str:
@@ -86,6 +89,11 @@ class FormSpec:
     #: for tabular forms: the model of one sheet row and the field of the form that lists them
     row_model: type[FormModel] | None = None
     rows_field: str | None = None
+    #: extra keys of the /validate answer, computed from data whose fields are well-formed (even
+    #: when the cross-field rules find errors: the explanation is what helps to fix them)
+    explain: Callable[[Any], Mapping[str, Any]] | None = None
+    #: fields a multipart request may send as file parts (their bytes become the field's value)
+    uploads: tuple[str, ...] = ()
 
     @property
     def template_dir(self) -> Path:
@@ -97,8 +105,9 @@ class FormSpec:
         except ValidationError as error:
             return Validated(None, tuple(problems_from(error, self.model)), ())
         findings = self.rules(model)
+        details = self.explain(model) if self.explain is not None else {}
         return Validated(
-            None if findings.errors else model, findings.errors, findings.warnings
+            None if findings.errors else model, findings.errors, findings.warnings, details
         )
 
 
