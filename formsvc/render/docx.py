@@ -1,13 +1,18 @@
-"""Word output: docxtpl fills form.docx, always autoescaped; several documents come as a ZIP."""
+"""Word output: docxtpl fills form.docx, always autoescaped; several documents come as a ZIP.
+
+Images reach a template through the function ``picture(bytes, width_mm, height_mm)`` (the Word
+counterpart of print's ``attach``): it places the image inline where the tag stands.
+"""
 
 from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..forms.base import Document
@@ -32,9 +37,24 @@ def _template_bytes(path: Path, mtime_ns: int) -> bytes:
     return path.read_bytes()
 
 
+def pictures(docx: DocxTemplate) -> Callable[..., InlineImage | str]:
+    """The template function picture(data, width_mm, height_mm) for one document being filled."""
+
+    def picture(data: bytes | None, width_mm: float | None = None,
+                height_mm: float | None = None) -> InlineImage | str:
+        if not data:
+            return ""
+        return InlineImage(docx, io.BytesIO(data),
+                           width=Mm(width_mm) if width_mm else None,
+                           height=Mm(height_mm) if height_mm else None)
+
+    return picture
+
+
 def render_one(template: bytes, document: Document) -> bytes:
     docx = DocxTemplate(io.BytesIO(template))
-    docx.render({"doc": document.context}, jinja_env=_environment(), autoescape=True)
+    docx.render({"doc": document.context, "picture": pictures(docx)},
+                jinja_env=_environment(), autoescape=True)
     buffer = io.BytesIO()
     docx.save(buffer)
     return buffer.getvalue()
