@@ -1,0 +1,176 @@
+"""What the XLSX template builders share: title rows, a styled frozen header, fitted widths, lists.
+
+Each form_templates/<id>/build.py uses these to write its form.xlsx, so that a template can be
+regenerated and reviewed as code. The renderer (formsvc/render/xlsx.py) then fills ``{{ }}``
+cells and repeats the row whose first cell starts with ``{%row … %}``; cells keep the style,
+number format and data validation the builder gave them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+#: the font every Chinese Excel install has
+SONG = "宋体"
+#: cell number formats: dates as the notices write them (2019-10-01), and text for numbers
+#: such as identity numbers, which Excel would otherwise turn into 4.20102E+17
+DATE_FORMAT = "yyyy-mm-dd"
+TEXT_FORMAT = "@"
+
+_THIN = Side(style="thin", color="000000")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+#: required columns are marked with * and set in dark red, the convention of official templates
+REQUIRED_COLOR = "C00000"
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def new_workbook(sheet_title: str) -> tuple[Workbook, Worksheet]:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = sheet_title
+    workbook.properties.creator = "formsvc"
+    workbook.properties.description = "由 form_templates 中的构建脚本生成，请勿手工修改后提交"
+    return workbook, sheet
+
+
+def display_width(text: str) -> int:
+    """Width of text in Excel's character units: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def merged_line(sheet: Worksheet, row: int, text: str, last_column: int, *, size: float = 11,
+                bold: bool = False, align: str = "left", height: float | None = None) -> None:
+    """A line of text across the table's width (title, 申报单位：（盖章）, …)."""
+    cell = sheet.cell(row, 1, text)
+    cell.font = Font(name=SONG, size=size, bold=bold)
+    cell.alignment = Alignment(horizontal=align, vertical="center")
+    if last_column > 1:
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+    if height:
+        sheet.row_dimensions[row].height = height
+
+
+def title(sheet: Worksheet, text: str, last_column: int, *, row: int = 1) -> None:
+    merged_line(sheet, row, text, last_column, size=16, bold=True, align="center", height=32)
+
+
+def marked(header: str, required: bool) -> str:
+    """The header as the template shows it: * before a required column (填表说明: 带*号标记列为必填项)."""
+    return f"*{header}" if required else header
+
+
+def header(sheet: Worksheet, row: int, headers: Sequence[str], *,
+           required: Iterable[bool] | None = None, height: float = 30) -> None:
+    """The table's header: bold, shaded, bordered, wrapped; required columns in dark red."""
+    flags = list(required) if required is not None else [False] * len(headers)
+    for column, (text, needed) in enumerate(zip(headers, flags, strict=True), start=1):
+        cell = sheet.cell(row, column, text)
+        cell.font = Font(name=SONG, size=11, bold=True, color=REQUIRED_COLOR if needed else None)
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
+        cell.alignment = CENTER
+    sheet.row_dimensions[row].height = height
+
+
+def template_row(sheet: Worksheet, row: int, items: str, sources: Sequence[str],
+                 formats: Sequence[str | None]) -> None:
+    """The data row the renderer repeats for each item of items, one source per column."""
+    for column, (source, number_format) in enumerate(zip(sources, formats, strict=True), start=1):
+        value = f"{{%row {items} %}}{source}" if column == 1 else source
+        cell = sheet.cell(row, column, value)
+        cell.font = Font(name=SONG, size=11)
+        cell.border = BORDER
+        cell.alignment = WRAP
+        if number_format:
+            cell.number_format = number_format
+
+
+def column_formats(sheet: Worksheet, formats: Sequence[str | None]) -> None:
+    """Give whole columns a number format, so cells a clerk types below the table get it too."""
+    for column, number_format in enumerate(formats, start=1):
+        if number_format:
+            sheet.column_dimensions[get_column_letter(column)].number_format = number_format
+
+
+def fit_widths(sheet: Worksheet, columns: Sequence[Sequence[str]], *, minimum: int = 6,
+               maximum: int = 40) -> None:
+    """Each column as wide as the widest of its texts (header and typical content)."""
+    for column, texts in enumerate(columns, start=1):
+        width = max((display_width(t) for t in texts), default=minimum) + 2
+        sheet.column_dimensions[get_column_letter(column)].width = max(minimum, min(width, maximum))
+
+
+def _validation_range(column: int, first_row: int, last_row: int) -> str:
+    letter = get_column_letter(column)
+    return f"{letter}{first_row}:{letter}{last_row}"
+
+
+def dropdown(sheet: Worksheet, column: int, first_row: int, last_row: int,
+             values: Sequence[str], *, header_text: str, prompt: str | None = None) -> DataValidation:
+    """A list validation: the official values as a dropdown, anything else refused by Excel."""
+    source = ",".join(values)
+    # Excel keeps at most 255 characters of a list typed into the validation itself
+    assert len(source) <= 255 and not any("," in v or '"' in v for v in values), header_text
+    validation = DataValidation(
+        type="list", formula1=f'"{source}"', allow_blank=True,
+        showErrorMessage=True, errorStyle="stop", errorTitle=f"{header_text}填写有误",
+        error=f"{header_text}请从下拉列表中选择",
+        showInputMessage=bool(prompt), promptTitle=header_text if prompt else None, prompt=prompt,
+    )
+    validation.add(_validation_range(column, first_row, last_row))
+    sheet.add_data_validation(validation)
+    return validation
+
+
+def input_hint(sheet: Worksheet, column: int, first_row: int, last_row: int, *,
+               header_text: str, prompt: str) -> DataValidation:
+    """An input message shown when a cell of the column is selected; accepts any value."""
+    validation = DataValidation(showInputMessage=True, promptTitle=header_text, prompt=prompt,
+                                allow_blank=True)
+    validation.add(_validation_range(column, first_row, last_row))
+    sheet.add_data_validation(validation)
+    return validation
+
+
+def print_setup(sheet: Worksheet, *, paper: str = "A4", landscape: bool = True,
+                title_rows: str | None = None) -> None:
+    """Print on one page width, the header repeated on every page."""
+    sheet.page_setup.paperSize = {"A4": sheet.PAPERSIZE_A4, "A3": sheet.PAPERSIZE_A3}[paper]
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    if title_rows:
+        sheet.print_title_rows = title_rows
+
+
+def notes_sheet(workbook: Workbook, sheet_title: str, heading: str, lines: Sequence[str], *,
+                width: int = 110) -> Worksheet:
+    """A sheet of notes (填表说明, 备注): the heading, then one line per cell, wrapped."""
+    sheet = workbook.create_sheet(sheet_title)
+    sheet.column_dimensions["A"].width = width
+    cell = sheet.cell(1, 1, heading)
+    cell.font = Font(name=SONG, size=12, bold=True)
+    for row, text in enumerate(lines, start=2):
+        cell = sheet.cell(row, 1, text)
+        cell.font = Font(name=SONG, size=11)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # a line of the widest notes wraps once or twice at this width
+        sheet.row_dimensions[row].height = 15 * (1 + display_width(text) // (width - 4))
+    return sheet
+
+
+def save(workbook: Workbook, path: Path) -> None:
+    workbook.save(str(path))
