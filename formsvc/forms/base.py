@@ -94,6 +94,9 @@ class FormSpec:
     explain: Callable[[Any], Mapping[str, Any]] | None = None
     #: fields a multipart request may send as file parts (their bytes become the field's value)
     uploads: tuple[str, ...] = ()
+    #: for tabular forms: the cross-field rules of the rows, each given with where it stands (a
+    #: position in the JSON list, or a sheet row on import) so both report the same problems
+    rows_rules: Callable[[FindingsBuilder, Sequence[LocatedRow]], None] | None = None
 
     @property
     def template_dir(self) -> Path:
@@ -226,6 +229,21 @@ class FindingsBuilder:
 
     def done(self) -> Findings:
         return Findings(tuple(self.errors), tuple(self.warnings))
+
+
+@dataclass(frozen=True)
+class LocatedRow:
+    """A row of a tabular form and where it stands: loc for its problems, label for messages."""
+
+    loc: Loc
+    #: how a message names the row: 第3行 (the third of the JSON list, or sheet row 3 on import)
+    label: str
+    row: Any
+
+
+def listed_rows(rows: Sequence[Any], field_name: str) -> list[LocatedRow]:
+    """The rows of a form's list, located by their position in it."""
+    return [LocatedRow((field_name, i), f"第{i + 1}行", row) for i, row in enumerate(rows)]
 
 
 def title_of(model: type[BaseModel], name: str) -> str:
