@@ -144,32 +144,41 @@ def input_hint(sheet: Worksheet, column: int, first_row: int, last_row: int, *,
 
 
 def print_setup(sheet: Worksheet, *, paper: str = "A4", landscape: bool = True,
-                title_rows: str | None = None) -> None:
-    """Print on one page width, the header repeated on every page."""
+                title_rows: str | None = None, area: str | None = None,
+                one_page: bool = False) -> None:
+    """Print on one page width, the header repeated on every page.
+
+    A form sheet (one_page) prints its area on exactly one page, centred, as the paper form.
+    """
     sheet.page_setup.paperSize = {"A4": sheet.PAPERSIZE_A4, "A3": sheet.PAPERSIZE_A3}[paper]
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
+    sheet.page_setup.fitToHeight = 1 if one_page else 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
+    if one_page:
+        sheet.print_options.horizontalCentered = True
     if title_rows:
         sheet.print_title_rows = title_rows
+    if area:
+        sheet.print_area = area
 
 
-def notes_sheet(workbook: Workbook, sheet_title: str, heading: str, lines: Sequence[str], *,
-                width: int = 110) -> Worksheet:
-    """A sheet of notes (填表说明, 备注): the heading, then one line per cell, wrapped."""
-    sheet = workbook.create_sheet(sheet_title)
-    sheet.column_dimensions["A"].width = width
-    cell = sheet.cell(1, 1, heading)
-    cell.font = Font(name=SONG, size=12, bold=True)
-    for row, text in enumerate(lines, start=2):
-        cell = sheet.cell(row, 1, text)
-        cell.font = Font(name=SONG, size=11)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        # a line of the widest notes wraps once or twice at this width
-        sheet.row_dimensions[row].height = 15 * (1 + display_width(text) // (width - 4))
-    return sheet
+def box(sheet: Worksheet, cell_range: str, value: object, *, size: float = 12,
+        bold: bool = False, horizontal: str = "center", vertical: str = "center",
+        number_format: str | None = None, border: Border = BORDER) -> None:
+    """A cell of a form sheet, merged over cell_range: bordered, wrapped, 宋体 at size points."""
+    first = sheet[cell_range.split(":")[0]]
+    first.value = value
+    first.font = Font(name=SONG, size=size, bold=bold)
+    first.alignment = Alignment(horizontal=horizontal, vertical=vertical, wrap_text=True)
+    if number_format:
+        first.number_format = number_format
+    first.border = border
+    if ":" in cell_range:
+        # openpyxl gives the edges of a merged range the border of its top-left cell, which is
+        # what Excel draws them from
+        sheet.merge_cells(cell_range)
 
 
 def save(workbook: Workbook, path: Path) -> None:
