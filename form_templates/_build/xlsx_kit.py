@@ -181,5 +181,21 @@ def box(sheet: Worksheet, cell_range: str, value: object, *, size: float = 12,
         sheet.merge_cells(cell_range)
 
 
+def notes_sheet(workbook: Workbook, sheet_title: str, heading: str, lines: Sequence[str], *,
+                width: int = 110) -> Worksheet:
+    """A sheet of notes (填表说明, 备注): the heading, then one line per cell, wrapped."""
+    sheet = workbook.create_sheet(sheet_title)
+    sheet.column_dimensions["A"].width = width
+    cell = sheet.cell(1, 1, heading)
+    cell.font = Font(name=SONG, size=12, bold=True)
+    for row, text in enumerate(lines, start=2):
+        cell = sheet.cell(row, 1, text)
+        cell.font = Font(name=SONG, size=11)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # a line of the widest notes wraps once or twice at this width
+        sheet.row_dimensions[row].height = 15 * (1 + display_width(text) // (width - 4))
+    return sheet
+
+
 def save(workbook: Workbook, path: Path) -> None:
     workbook.save(str(path))
