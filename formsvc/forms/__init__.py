@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..errors import NotFound
-from . import pledge
+from . import pledge, post_quota
 from .base import Document, FormModel, FormSpec, Validated
 
-FORMS: dict[str, FormSpec] = {spec.id: spec for spec in (pledge.SPEC,)}
+FORMS: dict[str, FormSpec] = {spec.id: spec for spec in (pledge.SPEC, post_quota.SPEC)}
 
 
 def get_form(form_id: str) -> FormSpec:
