@@ -1,0 +1,86 @@
+"""The public HTML pages: the form catalogue, a fillable page per form, its PDF preview, the API docs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+
+from ..errors import FormsvcError, MalformedRequest, Problem
+from ..forms import FORMS, get_form
+from ..produce import produce
+from .api import catalogue_entry, override_root
+from .http import send_rendered
+from .security import CONTENT_SECURITY_POLICY, csrf
+
+bp = Blueprint("pages", __name__, template_folder="templates")
+
+#: what each output format is called on a download button
+FORMAT_LABELS: dict[str, str] = {
+    "docx": "Word 文档（DOCX）",
+    "pdf": "PDF 打印版",
+    "xlsx": "Excel 表格（XLSX）",
+}
+
+#: the preview of an unprintable form is an HTML page inside the form page's frame
+PREVIEW_ERROR_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+
+
+@bp.get("/")
+def catalogue() -> str:
+    return render_template("catalogue.html", forms=[catalogue_entry(spec) for spec in FORMS.values()])
+
+
+@bp.get("/forms/<form_id>")
+def form(form_id: str) -> str:
+    spec = get_form(form_id)
+    return render_template(
+        "form.html", form=catalogue_entry(spec), format_labels=FORMAT_LABELS,
+        import_url=_import_url(spec.id) if spec.row_model is not None else None,
+    )
+
+
+def _import_url(form_id: str) -> str | None:
+    # the import endpoint belongs to the sheets work; the page offers it once it is served
+    if "api.import_sheet" in current_app.view_functions:
+        return url_for("api.import_sheet", form_id=form_id)
+    return None
+
+
+@bp.post("/forms/<form_id>/preview")
+@csrf.exempt  # stores nothing and reads no session: a forged request only renders a PDF for its sender
+def preview(form_id: str) -> Response:
+    """The filled form as a PDF shown inline, posted by the form page into its preview frame."""
+    spec = get_form(form_id)
+    # a form with a photo sends more than Werkzeug's default 500 kB of form fields
+    request.max_form_memory_size = current_app.config["MAX_CONTENT_LENGTH"]
+    try:
+        data = json.loads(request.form.get("data", ""))
+        produced = produce(spec, data, "pdf", override_root())
+    except json.JSONDecodeError:
+        return _preview_error(MalformedRequest("预览数据不是有效的 JSON").problems)
+    except FormsvcError as error:
+        return _preview_error(error.problems)
+    return send_rendered(produced.rendered, produced.name, inline=True)
+
+
+def _preview_error(problems: Sequence[Problem]) -> Response:
+    response = Response(render_template("preview_error.html", problems=problems), status=422)
+    response.headers["Content-Security-Policy"] = PREVIEW_ERROR_POLICY
+    return response
+
+
+@bp.get("/api/docs")
+def api_docs() -> str:
+    return render_template("api_docs.html", openapi_url=url_for("openapi.openapi_json"))
+
+
+def error_page(status: int, problems: Sequence[Problem]) -> tuple[str, int]:
+    """An error of a page as a page, with the same Chinese messages the API gives."""
+    return render_template("error.html", status=status, problems=problems), status
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.extensions["pages_error"] = error_page

@@ -1,0 +1,255 @@
+// The fillable form page: builds the form from its schema, checks it as the person types, shows the
+// errors and warnings beside their fields, keeps a PDF preview up to date, downloads each format and
+// imports a filled Excel sheet. Everything comes from the catalogue entry and the schema.
+'use strict';
+
+import { h, debounce, requestJSON, postJSON, saveResponse, errorMessages } from './lib.js';
+import { buildForm, nodeFor } from './schema-form.js';
+
+const page = document.querySelector('[data-form-page]');
+if (page) start(page);
+
+async function start(page) {
+  const fieldsElement = page.querySelector('[data-fields]');
+  const summary = page.querySelector('[data-summary]');
+  const renderUrls = JSON.parse(page.dataset.renderUrls);
+  const previewForm = page.querySelector('[data-preview-form]');
+  const previewToggle = page.querySelector('[data-preview-toggle]');
+  const previewStatus = page.querySelector('[data-preview-status]');
+  const downloadStatus = page.querySelector('[data-download-status]');
+
+  const { ok, body: schema } = await requestJSON(page.dataset.schemaUrl);
+  if (!ok || !schema) {
+    fieldsElement.replaceChildren(h('p', { class: 'notice notice--error' }, '表格加载失败，请刷新页面重试。'));
+    return;
+  }
+
+  const state = {
+    showAll: false,      // after 检查填写, a download or a sample: show every problem, not only touched fields
+    sequence: 0,         // answers to older checks are ignored
+    result: null,        // the latest {errors, warnings}
+    previewed: null,     // the data the preview shows
+  };
+
+  const root = buildForm(schema, { onChange: () => scheduleCheck() });
+  fieldsElement.replaceChildren(root.element);
+  fieldsElement.addEventListener('focusout', () => scheduleCheck());
+
+  const scheduleCheck = debounce(() => check(), 350);
+  const schedulePreview = debounce(() => preview(), 600);
+
+  async function check() {
+    const data = root.get();
+    const sequence = ++state.sequence;
+    let response;
+    try {
+      response = await postJSON(page.dataset.validateUrl, data);
+    } catch (error) {
+      showSummary([{ loc: [], msg: '无法连接服务器，暂时无法校验' }], []);
+      return null;
+    }
+    const body = await response.json().catch(() => null);
+    if (sequence !== state.sequence) return null;
+    const result = response.ok && body ? body : { errors: errorMessages(body, response.status), warnings: [] };
+    state.result = result;
+    showProblems(result);
+    if (result.errors.length === 0) schedulePreview();
+    else if (previewStatus) previewStatus.textContent = `还有 ${result.errors.length} 处需要改正，改正后更新预览。`;
+    return result;
+  }
+
+  function showProblems({ errors, warnings }) {
+    root.walk((node) => { node.messages = []; });
+    const place = (problem, kind) => {
+      const node = nodeFor(root, problem.loc || []);
+      if (!state.showAll && !node.isTouched()) return false;
+      node.messages.push({ kind, text: problem.msg });
+      return true;
+    };
+    const shownErrors = errors.filter((problem) => place(problem, 'error'));
+    warnings.forEach((problem) => place(problem, 'warning'));
+    root.walk((node) => node.render());
+    showSummary(errors, warnings, shownErrors.length);
+  }
+
+  function showSummary(errors, warnings, shownErrors = errors.length) {
+    summary.className = 'form-summary';
+    if (!errors.length && !warnings.length) {
+      summary.replaceChildren(h('p', { class: 'notice notice--success' }, '填写完整，校验通过。'));
+      return;
+    }
+    const parts = [];
+    if (errors.length) parts.push(`${errors.length} 处需要改正`);
+    if (warnings.length) parts.push(`${warnings.length} 条提示请核对`);
+    const hidden = errors.length - shownErrors;
+    const list = h('ul', { class: 'summary-list' }, [...errors.map((p) => [p, 'error']), ...warnings.map((p) => [p, 'warning'])]
+      .filter(([problem]) => state.showAll || nodeFor(root, problem.loc || []).isTouched())
+      .slice(0, 12)
+      .map(([problem, kind]) => h('li', { class: kind === 'error' ? 'is-error' : 'is-warning' },
+        h('a', {
+          href: '#',
+          onclick: (event) => {
+            event.preventDefault();
+            nodeFor(root, problem.loc || []).focus?.();
+          },
+        }, problem.msg))));
+    summary.replaceChildren(h('div', { class: `notice ${errors.length ? 'notice--error' : 'notice--warning'}` },
+      h('p', {}, `共 ${parts.join('，')}。`,
+        hidden > 0 && !state.showAll ? `其中 ${hidden} 处在尚未填写的栏目中，点“检查填写”查看。` : ''),
+      list.childElementCount ? list : null));
+  }
+
+  // --- preview -----------------------------------------------------------------------------------
+
+  function preview() {
+    if (!previewForm || !previewToggle.checked) return;
+    const data = JSON.stringify(root.get());
+    if (data === state.previewed) return;
+    state.previewed = data;
+    previewForm.elements.data.value = data;
+    previewStatus.textContent = '正在生成预览……';
+    previewForm.submit();
+  }
+
+  if (previewForm) {
+    page.querySelector('[data-preview-frame]').addEventListener('load', (event) => {
+      if (state.previewed === null) return;
+      const time = new Date().toLocaleTimeString('zh-CN', { hour12: false });
+      previewStatus.textContent = `预览已更新（${time}）`;
+      event.target.dataset.updated = time;
+    });
+    previewToggle.addEventListener('change', () => {
+      if (previewToggle.checked && state.result && !state.result.errors.length) preview();
+    });
+  }
+
+  // --- buttons -----------------------------------------------------------------------------------
+
+  page.querySelector('[data-action="sample"]').addEventListener('click', async () => {
+    const { ok, body } = await requestJSON(page.dataset.sampleUrl);
+    if (!ok) {
+      showSummary(errorMessages(body), []);
+      return;
+    }
+    root.set(body);
+    state.showAll = true;
+    await check();
+  });
+
+  page.querySelector('[data-action="check"]').addEventListener('click', async () => {
+    state.showAll = true;
+    const result = await check();
+    if (result) focusFirstProblem(result);
+  });
+
+  page.querySelector('[data-action="clear"]').addEventListener('click', () => {
+    root.set(undefined);
+    root.walk((node) => { node.touched = false; });
+    state.showAll = false;
+    state.result = null;
+    showProblems({ errors: [], warnings: [] });
+    summary.replaceChildren();
+    root.focus();
+  });
+
+  function focusFirstProblem(result) {
+    if (result.errors.length) nodeFor(root, result.errors[0].loc || []).focus?.();
+    else summary.focus();
+  }
+
+  for (const button of page.querySelectorAll('[data-download]')) {
+    button.addEventListener('click', () => download(button));
+  }
+
+  async function download(button) {
+    const format = button.dataset.download;
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = '正在生成……';
+    downloadStatus.textContent = `正在生成 ${format.toUpperCase()} 文件……`;
+    try {
+      const response = await postJSON(renderUrls[format], root.get());
+      if (response.ok) {
+        const name = await saveResponse(response, `${page.dataset.formTitle}.${format}`);
+        downloadStatus.textContent = `已下载：${name}`;
+      } else {
+        const body = await response.json().catch(() => null);
+        state.showAll = true;
+        const errors = errorMessages(body, response.status);
+        showProblems({ errors, warnings: (body && body.warnings) || [] });
+        downloadStatus.textContent = `未能生成：${errors.length} 处需要改正（见左侧标红栏目）。`;
+        focusFirstProblem({ errors });
+      }
+    } catch (error) {
+      downloadStatus.textContent = '无法连接服务器，请稍后重试。';
+    } finally {
+      button.disabled = false;
+      button.textContent = label;
+    }
+  }
+
+  // --- import of a filled sheet ------------------------------------------------------------------
+
+  const importForm = page.querySelector('[data-import-form]');
+  if (importForm) {
+    const resultElement = page.querySelector('[data-import-result]');
+    importForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const submit = importForm.querySelector('button[type="submit"]');
+      submit.disabled = true;
+      resultElement.replaceChildren(h('p', { class: 'muted' }, '正在读取表格……'));
+      const { ok, status, body } = await requestJSON(page.dataset.importUrl, {
+        method: 'POST', body: new FormData(importForm), headers: { Accept: 'application/json' },
+      });
+      submit.disabled = false;
+      if (ok && body) {
+        const data = importedData(body);
+        root.set(data);
+        state.showAll = true;
+        const rows = rowCount(data);
+        resultElement.replaceChildren(h('p', { class: 'notice notice--success' },
+          `导入成功${rows === null ? '' : `：共 ${rows} 行`}。请在上方核对，无误后下载。`));
+        await check();
+        return;
+      }
+      resultElement.replaceChildren(importErrors(errorMessages(body, status), body));
+      resultElement.querySelector('table, .notice')?.scrollIntoView({ block: 'nearest' });
+    });
+  }
+}
+
+/** The form data in an import answer: {"data": {...}} or the data itself. */
+function importedData(body) {
+  return body && typeof body === 'object' && body.data && typeof body.data === 'object' ? body.data : body;
+}
+
+function rowCount(data) {
+  const lists = Object.values(data || {}).filter(Array.isArray);
+  return lists.length ? lists[0].length : null;
+}
+
+/** A sheet position from an error's loc: its cell (B7), else row and column as given. */
+export function cellOf(problem) {
+  if (problem.cell) return String(problem.cell);
+  const loc = problem.loc || [];
+  const cell = loc.find((part) => typeof part === 'string' && /^[A-Z]{1,3}[1-9]\d*$/.test(part));
+  return cell || '';
+}
+
+/** Per-cell errors of an import as a table: sheet, cell, row, message. */
+function importErrors(errors) {
+  const withCells = errors.filter((problem) => cellOf(problem));
+  const general = errors.filter((problem) => !cellOf(problem));
+  const intro = h('p', { class: 'notice notice--error' },
+    `表格未导入：发现 ${errors.length} 处问题，请在 Excel 中改正后重新上传。未导入任何数据。`);
+  const table = withCells.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'data import-errors' },
+    h('caption', { class: 'visually-hidden' }, '导入错误明细'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '单元格'), h('th', { scope: 'col' }, '问题'))),
+    h('tbody', {}, withCells.map((problem) => h('tr', {},
+      h('td', { class: 'cell--error', 'data-cell': cellOf(problem) }, cellOf(problem)),
+      h('td', {}, problem.msg)))))) : null;
+  const others = general.length
+    ? h('ul', { class: 'field-messages' }, general.map((problem) => h('li', { class: 'is-error' }, problem.msg)))
+    : null;
+  return h('div', {}, intro, table, others);
+}
