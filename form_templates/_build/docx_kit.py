@@ -23,7 +23,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 #: Chinese type sizes (号) in points
-ERHAO, SANHAO, XIAOSAN, SIHAO, XIAOSI, WUHAO, XIAOWU = 22, 16, 15, 14, 12, 10.5, 9
+ERHAO, XIAOER, SANHAO, XIAOSAN, SIHAO, XIAOSI, WUHAO, XIAOWU = 22, 18, 16, 15, 14, 12, 10.5, 9
 
 # Word on every Windows and WPS machine has 宋体/仿宋/黑体/楷体; the 方正小标宋简体 and 仿宋_GB2312
 # of printed notices are often missing, and Word would silently substitute something else
@@ -151,6 +151,10 @@ def merge(table_: Table, top: int, left: int, bottom: int, right: int) -> _Cell:
 
 def cell_top(cell: _Cell) -> None:
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+
+
+def cell_bottom(cell: _Cell) -> None:
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
 
 
 def save(document: WordDocument, path: Path) -> None:
