@@ -177,6 +177,47 @@ def _plausible_year(value: int) -> int:
 Year = Annotated[int, Strict(), Field(ge=1949), AfterValidator(_plausible_year)]
 
 
+# --- telephone numbers -----------------------------------------------------------------------
+
+_PHONE = re.compile(
+    r"1[3-9]\d{9}"  # mobile
+    r"|(?:0\d{2,3}-)?[2-9]\d{6,7}(?:(?:-|转)\d{1,6})?"  # landline, area code, extension
+    r"|[48]00-\d{3}-?\d{4}|[48]00\d{7}"  # service numbers
+)
+_PHONE_SEPARATORS = re.compile(r"[、，,/;；]")
+PHONE_HINT = "固定电话如 0715-8123456，手机号码如 13907151234"
+
+
+def _phone_numbers(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    # full-width digits and brackets as typed by Chinese input methods: （０７１５）８１２３４５６
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text:
+        raise field_error("不能为空")
+    parts = _PHONE_SEPARATORS.split(text)
+    if len(parts) > 3:
+        raise field_error("最多填写3个号码")
+    numbers = []
+    for part in parts:
+        number = re.sub(r"\s+", "", part)
+        number = re.sub(r"^\((0\d{2,3})\)-?", r"\1-", number)
+        if re.fullmatch(r"0\d{9,11}", number):
+            # an area code run into the number: 07158123456 (3-digit codes begin 01 or 02)
+            split = 3 if number[1] in "12" else 4
+            number = f"{number[:split]}-{number[split:]}"
+        if not _PHONE.fullmatch(number):
+            raise field_error("格式不正确：「{part}」（{hint}）", part=part.strip()[:20],
+                              hint=PHONE_HINT)
+        numbers.append(number)
+    return "、".join(numbers)
+
+
+#: one to three telephone numbers separated by 、 or ，: landline (with area code and
+#: extension) or mobile; stored as 0715-8123456、13907151234
+PhoneNumbers = Annotated[str, BeforeValidator(_phone_numbers), Field(max_length=60)]
+
+
 # --- identity numbers ------------------------------------------------------------------------
 
 
