@@ -218,6 +218,49 @@ def _phone_numbers(value: Any) -> Any:
 PhoneNumbers = Annotated[str, BeforeValidator(_phone_numbers), Field(max_length=60)]
 
 
+# --- mobile numbers, postal codes, e-mail ----------------------------------------------------
+
+
+def _contact(pattern: str, message: str) -> Any:
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # a spreadsheet hands over 13907151234 as a number
+        if not isinstance(value, str):
+            return value
+        text = re.sub(r"[\s-]+", "", unicodedata.normalize("NFKC", value))
+        if not compiled.fullmatch(text):
+            raise field_error(message, text=value.strip()[:30])
+        return text
+
+    return check
+
+
+#: one mobile number, stored as 13907151234 (spaces and hyphens typed in between dropped)
+MobileNumber = Annotated[
+    str, BeforeValidator(_contact(r"1[3-9]\d{9}", "应为以1开头的11位数字，现为「{text}」")),
+    Field(max_length=11),
+]
+#: a 邮政编码: six digits (those beginning with 0 must be typed as text in a spreadsheet)
+PostalCode = Annotated[
+    str, BeforeValidator(_contact(r"\d{6}", "应为6位数字，现为「{text}」")), Field(max_length=6)
+]
+
+
+def _email(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not re.fullmatch(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+", text):
+        raise field_error("格式不正确：「{text}」", text=text[:30])
+    return text
+
+
+#: an e-mail address, checked for plausible form only (name@domain.tld)
+Email = Annotated[str, BeforeValidator(_email), Field(max_length=60)]
+
+
 # --- identity numbers ------------------------------------------------------------------------
 
 
