@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import Loc
-from .base import FindingsBuilder
+from .base import FindingsBuilder, FormModel, title_of
 
 
 def text_width(text: str) -> float:
@@ -42,3 +43,9 @@ class TextBox:
         if needed > self.lines:
             found.error(loc, f"{label}篇幅超出表格：最多{self.lines}行（每行约"
                              f"{self.chars_per_line}字），现约{needed}行，请精简")
+
+
+def check_boxes(found: FindingsBuilder, form: FormModel, boxes: Mapping[str, TextBox]) -> None:
+    """Check each field named in boxes against its box, naming the field by its official label."""
+    for name, box in boxes.items():
+        box.check(found, (name,), title_of(type(form), name), getattr(form, name))

@@ -13,7 +13,7 @@ from pydantic import Field, create_model
 
 from ..identity import AnyDate, Count, Paragraphs, PersonName, Text, Year
 from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec
-from .boxes import TextBox
+from .boxes import TextBox, check_boxes
 
 Level = Literal["中级", "副高", "正高"]
 #: the levels in the order of the grid's columns
@@ -173,9 +173,7 @@ def rules(form: PostQuotaForm) -> Findings:
                        f"与申报情况（空岗申报{expected[0]}人、不占岗位申报{expected[1]}人）不符")
     APPLICANTS_BOX.check(found, ("applicants",), "申报人员姓名及专业",
                          "\n".join(applicant_lines(form.applicants)))
-    OPINION_BOX.check(found, ("supervisor_opinion",), "主管部门审核意见", form.supervisor_opinion)
-    OPINION_BOX.check(found, ("personnel_opinion",), "事业单位人事管理部门审核意见",
-                      form.personnel_opinion)
+    check_boxes(found, form, {"supervisor_opinion": OPINION_BOX, "personnel_opinion": OPINION_BOX})
     return found.done()
 
 
