@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from ..errors import NotFound
-from . import pledge, post_quota
+from . import committee_filing, pledge, post_quota
 from .base import Document, FormModel, FormSpec, Validated
 
-FORMS: dict[str, FormSpec] = {spec.id: spec for spec in (pledge.SPEC, post_quota.SPEC)}
+#: in catalogue order
+FORMS: dict[str, FormSpec] = {
+    spec.id: spec
+    for spec in (
+        pledge.SPEC,
+        post_quota.SPEC,
+        committee_filing.SPEC,
+    )
+}
 
 
 def get_form(form_id: str) -> FormSpec:
