@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from ..errors import NotFound
+from ..errors import NotFound, UnsupportedMediaType
 from ..forms import FORMS, FormSpec, get_form
 from ..produce import produce, produce_blank
-from .http import json_body, send_rendered
+from .http import json_body, multipart_body, send_rendered
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -76,10 +76,25 @@ def sample(form_id: str) -> Response:
     return jsonify(sample_data(form_id))
 
 
+def form_data(spec: FormSpec) -> Any:
+    """The data of a validate or render request: JSON, or for a form with file fields (a photo)
+    also multipart/form-data with the JSON in part data and the files beside it."""
+    if not spec.uploads:
+        return json_body()
+    if request.mimetype == "multipart/form-data":
+        return multipart_body(spec.uploads)
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(
+            "请求内容类型应为 application/json 或 multipart/form-data，"
+            f"收到的是 {request.mimetype or '空'}"
+        )
+    return json_body()
+
+
 @bp.post("/forms/<form_id>/validate")
 def validate(form_id: str) -> Response:
     spec = get_form(form_id)
-    return jsonify(spec.validate(json_body()).as_json())
+    return jsonify(spec.validate(form_data(spec)).as_json())
 
 
 def warnings_header(warnings: Any) -> dict[str, str]:
@@ -93,7 +108,7 @@ def warnings_header(warnings: Any) -> dict[str, str]:
 def render(form_id: str) -> Response:
     spec = get_form(form_id)
     extension = requested_format(spec)
-    data = json_body()
+    data = form_data(spec)
     produced = produce(spec, data, extension, override_root())
     return send_rendered(produced.rendered, produced.name,
                          headers=warnings_header(produced.warnings))
