@@ -53,6 +53,7 @@ async function start(page) {
     const result = response.ok && body ? body : { errors: errorMessages(body, response.status), warnings: [] };
     state.result = result;
     showProblems(result);
+    showExplanations(result);
     if (result.errors.length === 0) schedulePreview();
     else if (previewStatus) previewStatus.textContent = `还有 ${result.errors.length} 处需要改正，改正后更新预览。`;
     return result;
@@ -70,6 +71,16 @@ async function start(page) {
     warnings.forEach((problem) => place(problem, 'warning'));
     root.walk((node) => node.render());
     showSummary(errors, warnings, shownErrors.length);
+  }
+
+  // a form may explain its checks in the answer (e.g. which levels a crossover applicant may
+  // apply for): every "…_summary" text is shown as it comes
+  const explanations = h('div', { class: 'form-explanations', 'aria-live': 'polite' });
+  summary.after(explanations);
+  function showExplanations(result) {
+    explanations.replaceChildren(...Object.entries(result)
+      .filter(([key, value]) => key.endsWith('_summary') && typeof value === 'string' && value)
+      .map(([key, value]) => h('p', { class: 'notice', dataset: { explains: key } }, value)));
   }
 
   function showSummary(errors, warnings, shownErrors = errors.length) {

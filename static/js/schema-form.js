@@ -147,9 +147,6 @@ function hintText(schema) {
     parts.push(`例：${schema.examples[0]}`);
   }
   if (schema.maxLength && schema.maxLength < 1000) parts.push(`不超过 ${schema.maxLength} 字`);
-  if (schema.minimum !== undefined && schema.maximum !== undefined) {
-    parts.push(`${schema.minimum}–${schema.maximum}`);
-  }
   return parts.join('；');
 }
 
