@@ -9,7 +9,7 @@ number format and data validation the builder gave them.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -17,6 +17,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+
+from formsvc.forms.tabular import Column
 
 #: the font every Chinese Excel install has
 SONG = "宋体"
@@ -195,6 +197,45 @@ def notes_sheet(workbook: Workbook, sheet_title: str, heading: str, lines: Seque
         # a line of the widest notes wraps once or twice at this width
         sheet.row_dimensions[row].height = 15 * (1 + display_width(text) // (width - 4))
     return sheet
+
+
+#: what a column of each kind typically holds, for its width
+TYPICAL = {"text": "", "date": "2019-10-01", "integer": "10"}
+DATE_PROMPT = "格式：YYYY-MM-DD，例如 2019-10-01"
+
+
+def table(sheet: Worksheet, columns: Sequence[Column], *, header_row: int, items: str,
+          last_row: int, mark_required: bool, sources: Mapping[str, str] | None = None,
+          examples: Mapping[str, str] | None = None, prompts: Mapping[str, str] | None = None,
+          frozen_columns: int = 1) -> None:
+    """A tabular form's table from its row model's columns, for import and for filled output.
+
+    The header (required columns marked * when mark_required), the data row the renderer repeats
+    over items (each cell ``{{ row.<field> }}`` unless sources says otherwise), number formats on
+    whole columns (text columns as text, so Excel keeps 18-digit numbers and leading zeros),
+    dropdowns with each field's official values and input hints down to last_row, widths fitted
+    to the header, the values and examples, and the header frozen.
+    """
+    sources, examples, prompts = sources or {}, examples or {}, prompts or {}
+    first = header_row + 1
+    header(sheet, header_row, [c.marked_header if mark_required else c.header for c in columns],
+           required=[mark_required and c.required for c in columns])
+    formats = [DATE_FORMAT if c.kind == "date" else TEXT_FORMAT if c.kind == "text" else None
+               for c in columns]
+    template_row(sheet, first, items,
+                 [sources.get(c.name, f"{{{{ row.{c.name} }}}}") for c in columns], formats)
+    column_formats(sheet, formats)
+    for index, column in enumerate(columns, start=1):
+        prompt = prompts.get(column.name) or (DATE_PROMPT if column.kind == "date" else None)
+        if column.choices:
+            dropdown(sheet, index, first, last_row, column.choices, header_text=column.header,
+                     prompt=prompt)
+        elif prompt:
+            input_hint(sheet, index, first, last_row, header_text=column.header, prompt=prompt)
+    fit_widths(sheet, [
+        [c.marked_header, *c.choices, examples.get(c.name, TYPICAL[c.kind])] for c in columns
+    ])
+    sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{first}"
 
 
 def save(workbook: Workbook, path: Path) -> None:
