@@ -5,13 +5,26 @@ A record is also what an electronic certificate is issued from (SPEC §4).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, Field
 
 from ..identity import IdentityNumber, PastDate, PersonName, Text
-from .base import Document, Findings, FindingsBuilder, FormModel
+from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
 from .people import check_person
+from .tabular import columns, row_cells, warn_duplicates
+
+TITLE = "湖北省职称历史数据采集表"
+#: 备注 1–4 of 附件4, verbatim (the half-width commas are the notice's own)
+NOTES_HEADING = "备注:"
+NOTES = (
+    "1.本次采集范围为 2012 年至 2021 年的中、初级职称数据, 2011 年及以前年份的职称数据根据实际情况"
+    "也可纳入本次采集范围。",
+    "2.采集表为 excel 格式, 可通过系统下载导入模版。",
+    "3.每条职称数据包含 12 项字段信息, 均为必填项。",
+    "4.需要生成电子证书的, 采集个人照片后以附件形式通过系统上传。",
+)
 
 #: 证件类型 of the record; the notice enumerates none, these follow the documents seed 002 一
 #: admits (居民身份证, 外国人永居证, 港澳台) and 鄂人社 practice
@@ -66,6 +79,17 @@ def check_record(found: FindingsBuilder, loc: tuple[Any, ...], record: TitleReco
         found.error((*loc, "approval_date"), "批准日期应晚于出生日期")
 
 
+#: what makes two rows the same title record (and one certificate, SPEC §4)
+RECORD_KEY = "证件号码、职称名称、批准文号"
+
+
+def check_rows(found: FindingsBuilder, rows: Sequence[LocatedRow]) -> None:
+    """The rules of a whole 采集表: each record's own, and no record listed twice."""
+    for located in rows:
+        check_record(found, located.loc, located.row)
+    warn_duplicates(found, rows, lambda r: (r.id_number, r.title, r.approval_number), RECORD_KEY)
+
+
 class TitleHistoryForm(FormModel):
     """The 采集表: title records, one per row."""
 
@@ -74,10 +98,32 @@ class TitleHistoryForm(FormModel):
 
 def rules(form: TitleHistoryForm) -> Findings:
     found = FindingsBuilder()
-    for index, record in enumerate(form.rows):
-        check_record(found, ("rows", index), record)
+    check_rows(found, listed_rows(form.rows, "rows"))
     return found.done()
 
 
 def documents(form: TitleHistoryForm | None) -> list[Document]:
-    return [Document("湖北省职称历史数据采集表", {"rows": form.rows if form else []})]
+    rows = form.rows if form else []
+    return [Document(TITLE, {
+        "title": TITLE,
+        "headers": [c.header for c in columns(TitleRecord)],
+        "rows": rows,
+        "cells": [row_cells(r) for r in rows],
+        "notes_heading": NOTES_HEADING,
+        "notes": NOTES,
+    })]
+
+
+SPEC = FormSpec(
+    id="title-history",
+    title=TITLE,
+    source="咸职改办〔2024〕12号 附件4",
+    purpose="采集 2012 年至 2021 年（及以前）的中、初级职称数据，用于证书查验、补录、更正和生成电子证书。",
+    model=TitleHistoryForm,
+    formats=("xlsx", "pdf"),
+    documents=documents,
+    rules=rules,
+    row_model=TitleRecord,
+    rows_field="rows",
+    rows_rules=check_rows,
+)

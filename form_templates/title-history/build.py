@@ -1,0 +1,47 @@
+"""Builds form.xlsx of 湖北省职称历史数据采集表 (咸职改办〔2024〕12号 附件4): the import template.
+
+The 12 columns are the notice's, in its order, headed exactly as it heads them: 备注3 makes every
+field required, so the header carries no * (it would add nothing to the notice's wording). The
+备注 stand on a sheet of their own, verbatim: below the table they would sit where clerks type
+rows, and the import reads the first sheet's table only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xlsx_kit as kit
+
+from formsvc.forms.tabular import columns, max_rows
+from formsvc.forms.title_history import NOTES, NOTES_HEADING, SPEC, TITLE, TitleRecord
+
+HEADER_ROW = 2
+#: typical content, for fitted widths
+EXAMPLES = {
+    "name": "阿依古丽·买买提",
+    "id_number": "42230119930514202X",
+    "series": "工程",
+    "speciality": "建筑工程技术",
+    "title": "高级工程师",
+    "committee": "咸宁市工程系列中级职称评审委员会",
+    "approver": "咸宁市职称改革工作领导小组办公室",
+    "approval_number": "咸职改办〔2019〕15号",
+}
+PROMPTS = {
+    "document_type": "从下拉列表中选择；“身份证”即居民身份证",
+    "id_number": "按文本填写，18位身份证号码末位 X 用大写",
+}
+
+
+def build(out_dir: Path) -> list[Path]:
+    table = columns(TitleRecord)
+    workbook, sheet = kit.new_workbook("职称数据")
+    kit.title(sheet, TITLE, len(table))
+    kit.table(sheet, table, header_row=HEADER_ROW, items="doc.rows",
+              last_row=HEADER_ROW + (max_rows(SPEC) or 1000), mark_required=False, examples=EXAMPLES,
+              prompts=PROMPTS)
+    kit.print_setup(sheet, paper="A4", landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    kit.notes_sheet(workbook, "备注", NOTES_HEADING, NOTES)
+    path = out_dir / "form.xlsx"
+    kit.save(workbook, path)
+    return [path]
