@@ -135,3 +135,27 @@ def save_artifact(name: str, content: bytes) -> Path:
     path = ARTIFACTS / name
     path.write_bytes(content)
     return path
+
+
+def docx_runs(content: bytes) -> list[tuple[str, str | None, float | None, bool | None]]:
+    """Every run of a Word document, table cells included: (text, East-Asian font, pt, bold)."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    document = Document(io.BytesIO(content))
+    paragraphs = list(document.paragraphs)
+    for table in document.tables:
+        seen = set()
+        for row in table.rows:
+            for cell in row.cells:
+                if cell._tc not in seen:  # a merged cell appears once per grid position
+                    seen.add(cell._tc)
+                    paragraphs.extend(cell.paragraphs)
+    runs = []
+    for paragraph in paragraphs:
+        for run in paragraph.runs:
+            fonts = run._element.rPr.rFonts if run._element.rPr is not None else None
+            east_asia = fonts.get(qn("w:eastAsia")) if fonts is not None else None
+            size = run.font.size.pt if run.font.size is not None else None
+            runs.append((run.text, east_asia, size, run.font.bold))
+    return runs
