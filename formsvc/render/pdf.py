@@ -42,12 +42,19 @@ class Resources:
 
     items: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
+    _keys: dict[tuple[bytes, str], str] = field(default_factory=dict)
 
     def attach(self, data: bytes | None, mimetype: str = "image/png") -> str:
         if not data:
             return ""
+        # the same image on many pages (a seal in a bulk print) gets one URL, which WeasyPrint
+        # decodes once and the PDF embeds once
+        known = self._keys.get((data, mimetype))
+        if known is not None:
+            return known
         key = f"resource:{next(self._counter)}"
         self.items[key] = (data, mimetype)
+        self._keys[(data, mimetype)] = key
         return key
 
 
