@@ -74,6 +74,26 @@ def multipart_body(file_fields: Collection[str]) -> Any:
     return data
 
 
+def uploaded_file(field: str, what: str) -> bytes:
+    """The bytes of the one file part named field of a multipart/form-data request.
+
+    what names the file in messages (Excel 工作簿（.xlsx）). What the file is, is for the caller
+    to find out from its bytes: a declared content type or file name proves nothing.
+    """
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType(
+            f"请以 multipart/form-data 上传{what}（字段名 {field}），"
+            f"收到的内容类型是 {request.mimetype or '空'}"
+        )
+    upload = request.files.get(field)  # parsing the body enforces MAX_CONTENT_LENGTH (413)
+    if upload is None:
+        raise MalformedRequest(f"缺少上传的{what}（字段名 {field}）", loc=(field,))
+    others = [name for name in request.files if name != field]
+    if others:
+        raise MalformedRequest(f"不认识的上传文件字段：{others[0]}（只接受 {field}）", loc=(others[0],))
+    return upload.read()
+
+
 def _json_reason(error: json.JSONDecodeError) -> str:
     reasons = {
         "Expecting value": "缺少值",
