@@ -11,7 +11,8 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from ..errors import NotFound, UnsupportedMediaType
 from ..forms import FORMS, FormSpec, get_form
 from ..produce import produce, produce_blank
-from .http import json_body, multipart_body, send_rendered
+from ..sheets import read_rows
+from .http import json_body, multipart_body, send_rendered, uploaded_file
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -41,6 +42,7 @@ def catalogue_entry(spec: FormSpec) -> dict[str, Any]:
             "validate": url_for("api.validate", form_id=spec.id),
             "render": {f: url_for("api.render", form_id=spec.id, format=f) for f in spec.formats},
             "blank": {f: url_for("api.blank", form_id=spec.id, format=f) for f in spec.formats},
+            **({"import": url_for("api.import_sheet", form_id=spec.id)} if spec.row_model else {}),
         },
     }
 
@@ -120,3 +122,12 @@ def blank(form_id: str) -> Response:
     produced = produce_blank(spec, requested_format(spec), override_root())
     return send_rendered(produced.rendered, produced.name)
 
+
+@bp.post("/forms/<form_id>/import")
+def import_sheet(form_id: str) -> Response:
+    """A filled .xlsx of a tabular form (multipart field file): its rows, or every error by cell."""
+    spec = get_form(form_id)
+    if spec.row_model is None:
+        raise NotFound(f"{spec.title}不是表格，不能导入 Excel", loc=("form",))
+    result = read_rows(spec, uploaded_file("file", "Excel 工作簿（.xlsx）")).require_ok()
+    return jsonify(result.as_json())
