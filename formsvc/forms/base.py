@@ -153,13 +153,17 @@ def _choices(expected: str) -> str:
 def message_for(error: ErrorDetails, label: str) -> str:
     if error["type"] == "formsvc":
         return f"{label}{error['msg']}"
-    template = MESSAGES.get(error["type"])
+    kind = error["type"]
+    if kind in ("too_long", "too_short") and isinstance(error.get("input"), str):
+        # an optional text field (Text | None) has its length checked as a generic length
+        kind = f"string_{kind}"
+    template = MESSAGES.get(kind)
     if template is None:
         return f"{label}填写有误"
     context = dict(error.get("ctx") or {})
     if "expected" in context:
         context["expected"] = _choices(str(context["expected"]))
-    if error["type"] == "string_too_short" and context.get("min_length", 1) > 1:
+    if kind == "string_too_short" and context.get("min_length", 1) > 1:
         template = "不能少于{min_length}个字"
     if error["type"] == "extra_forbidden":
         return f"“{error['loc'][-1]}”{template}"
