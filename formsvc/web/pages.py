@@ -35,17 +35,8 @@ def catalogue() -> str:
 @bp.get("/forms/<form_id>")
 def form(form_id: str) -> str:
     spec = get_form(form_id)
-    return render_template(
-        "form.html", form=catalogue_entry(spec), format_labels=FORMAT_LABELS,
-        import_url=_import_url(spec.id) if spec.row_model is not None else None,
-    )
-
-
-def _import_url(form_id: str) -> str | None:
-    # the import endpoint belongs to the sheets work; the page offers it once it is served
-    if "api.import_sheet" in current_app.view_functions:
-        return url_for("api.import_sheet", form_id=form_id)
-    return None
+    return render_template("form.html", form=catalogue_entry(spec), format_labels=FORMAT_LABELS,
+                           rows_field=spec.rows_field)
 
 
 @bp.post("/forms/<form_id>/preview")

@@ -213,54 +213,52 @@ async function start(page) {
         method: 'POST', body: new FormData(importForm), headers: { Accept: 'application/json' },
       });
       submit.disabled = false;
-      if (ok && body) {
-        const data = importedData(body);
+      if (ok && body && Array.isArray(body.rows)) {
+        // the sheet fills the form's list; what else the form asks (unit, date…) stays as typed
+        const data = { ...root.get(), [page.dataset.rowsField]: body.rows };
         root.set(data);
         state.showAll = true;
-        const rows = rowCount(data);
+        const warnings = body.warnings || [];
         resultElement.replaceChildren(h('p', { class: 'notice notice--success' },
-          `导入成功${rows === null ? '' : `：共 ${rows} 行`}。请在上方核对，无误后下载。`));
+          `导入成功：共 ${body.rows.length} 行。请在上方核对，无误后下载。`),
+        warnings.length ? importTable(warnings, 'warning') : null);
         await check();
         return;
       }
-      resultElement.replaceChildren(importErrors(errorMessages(body, status), body));
+      const errors = errorMessages(body, status);
+      resultElement.replaceChildren(
+        h('p', { class: 'notice notice--error' },
+          `表格未导入：发现 ${errors.length} 处问题，请在 Excel 中改正后重新上传。未导入任何数据。`),
+        importTable(errors, 'error'),
+        body && body.warnings && body.warnings.length ? importTable(body.warnings, 'warning') : null);
       resultElement.querySelector('table, .notice')?.scrollIntoView({ block: 'nearest' });
     });
   }
 }
 
-/** The form data in an import answer: {"data": {...}} or the data itself. */
-function importedData(body) {
-  return body && typeof body === 'object' && body.data && typeof body.data === 'object' ? body.data : body;
-}
+const CELL = /[（(]([A-Z]{1,3}[1-9]\d*)[）)]/;
 
-function rowCount(data) {
-  const lists = Object.values(data || {}).filter(Array.isArray);
-  return lists.length ? lists[0].length : null;
-}
-
-/** A sheet position from an error's loc: its cell (B7), else row and column as given. */
-export function cellOf(problem) {
-  if (problem.cell) return String(problem.cell);
+/** Where in the sheet a problem is: sheet row, column header and cell (B7) when the answer says. */
+export function sheetPlace(problem) {
   const loc = problem.loc || [];
-  const cell = loc.find((part) => typeof part === 'string' && /^[A-Z]{1,3}[1-9]\d*$/.test(part));
-  return cell || '';
+  const rowIndex = loc.indexOf('rows');
+  const row = rowIndex >= 0 && Number.isInteger(loc[rowIndex + 1]) ? loc[rowIndex + 1] : '';
+  const column = rowIndex >= 0 && typeof loc[rowIndex + 2] === 'string' ? loc[rowIndex + 2]
+    : (loc[0] === 'header' ? `表头 ${loc[1] ?? ''}` : '');
+  const cell = problem.cell || (CELL.exec(problem.msg) || [])[1] || '';
+  return { row, column, cell };
 }
 
-/** Per-cell errors of an import as a table: sheet, cell, row, message. */
-function importErrors(errors) {
-  const withCells = errors.filter((problem) => cellOf(problem));
-  const general = errors.filter((problem) => !cellOf(problem));
-  const intro = h('p', { class: 'notice notice--error' },
-    `表格未导入：发现 ${errors.length} 处问题，请在 Excel 中改正后重新上传。未导入任何数据。`);
-  const table = withCells.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'data import-errors' },
-    h('caption', { class: 'visually-hidden' }, '导入错误明细'),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '单元格'), h('th', { scope: 'col' }, '问题'))),
-    h('tbody', {}, withCells.map((problem) => h('tr', {},
-      h('td', { class: 'cell--error', 'data-cell': cellOf(problem) }, cellOf(problem)),
-      h('td', {}, problem.msg)))))) : null;
-  const others = general.length
-    ? h('ul', { class: 'field-messages' }, general.map((problem) => h('li', { class: 'is-error' }, problem.msg)))
-    : null;
-  return h('div', {}, intro, table, others);
+/** The problems of an import as a table: row, column, cell, message; error cells marked. */
+function importTable(problems, kind) {
+  return h('div', { class: 'table-scroll' }, h('table', { class: `data import-${kind}s` },
+    h('caption', {}, kind === 'error' ? '错误明细' : '提示（不影响导入，请核对）'),
+    h('thead', {}, h('tr', {}, ['行', '列', '单元格', '问题'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, problems.map((problem) => {
+      const { row, column, cell } = sheetPlace(problem);
+      return h('tr', {},
+        h('td', {}, row), h('td', {}, column),
+        h('td', { class: kind === 'error' ? 'cell--error' : 'cell--warning', dataset: { cell } }, cell),
+        h('td', {}, problem.msg));
+    }))));
 }

@@ -1,0 +1,172 @@
+"""Office users: the accounts that log in to /office, created from the CLI, passwords hashed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import db
+from .db import Base
+from .errors import Conflict, InvalidData, NotFound
+
+NAME_MAX = 64
+PASSWORD_MIN = 10
+#: longer input is refused before hashing: scrypt's cost should not be the attacker's to choose
+PASSWORD_MAX = 256
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class User(Base):
+    """A person who works in the office pages."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as the pages and the CLI show it; the password hash stays in the database."""
+
+    id: int
+    name: str
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None
+
+    def summary(self) -> str:
+        last = self.last_login_at.strftime("%Y-%m-%d %H:%M") if self.last_login_at else "从未登录"
+        return f"{self.name}\t创建于 {self.created_at:%Y-%m-%d}\t最近登录 {last}"
+
+
+def _account(row: User) -> Account:
+    return Account(row.id, row.name, row.created_at, row.last_login_at)
+
+
+def clean_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > NAME_MAX or any(not c.isprintable() or c.isspace() for c in name):
+        raise InvalidData(f"用户名应为 1–{NAME_MAX} 个字符，不含空格和控制字符", loc=("name",))
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password) < PASSWORD_MIN:
+        raise InvalidData(f"密码至少 {PASSWORD_MIN} 个字符", loc=("password",))
+    if len(password) > PASSWORD_MAX:
+        raise InvalidData(f"密码不能超过 {PASSWORD_MAX} 个字符", loc=("password",))
+    return password
+
+
+def create(session: Session, name: str, password: str) -> Account:
+    """A new user; Conflict when the name is taken."""
+    row = User(name=clean_name(name), password_hash=generate_password_hash(check_password(password)))
+    try:
+        session.add(row)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"用户名「{row.name}」已存在", loc=("name",)) from None
+    return _account(row)
+
+
+def set_password(session: Session, name: str, password: str) -> Account:
+    row = session.scalars(select(User).where(User.name == name)).one_or_none()
+    if row is None:
+        raise NotFound(f"没有名为「{name}」的用户", loc=("name",))
+    row.password_hash = generate_password_hash(check_password(password))
+    session.commit()
+    return _account(row)
+
+
+#: compared against when the name is unknown, so that a wrong name costs as long as a wrong password
+_NO_USER_HASH = generate_password_hash("formsvc: no such user")
+
+
+def authenticate(session: Session, name: str, password: str) -> Account | None:
+    """The user with this name and password, or None; the login time is recorded."""
+    if len(password) > PASSWORD_MAX:
+        return None
+    row = session.scalars(select(User).where(User.name == name.strip())).one_or_none()
+    if row is None:
+        check_password_hash(_NO_USER_HASH, password)
+        return None
+    if not check_password_hash(row.password_hash, password):
+        return None
+    row.last_login_at = utcnow()
+    session.commit()
+    return _account(row)
+
+
+def get(session: Session, user_id: int) -> Account | None:
+    row = session.get(User, user_id)
+    return _account(row) if row is not None else None
+
+
+def listing(session: Session) -> list[Account]:
+    return [_account(row) for row in session.scalars(select(User).order_by(User.name))]
+
+
+# --- flask --app formsvc user … ----------------------------------------------------------------
+
+
+@click.group("user")
+def user_command() -> None:
+    """Office users (the /office pages)."""
+
+
+def _fail(error: Exception) -> click.ClickException:
+    return click.ClickException(str(error))
+
+
+@user_command.command("create")
+@click.argument("name")
+@click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码",
+                       help="不给出时提示输入（不回显）")
+@with_appcontext
+def create_command(name: str, password: str) -> None:
+    """Create the office user NAME, asking for the password."""
+    try:
+        account = create(db.session(), name, password)
+    except (InvalidData, Conflict) as error:
+        raise _fail(error) from None
+    click.echo(f"已创建用户：{account.name}")
+
+
+@user_command.command("password")
+@click.argument("name")
+@click.password_option("--password", prompt="新密码", confirmation_prompt="再次输入新密码")
+@with_appcontext
+def password_command(name: str, password: str) -> None:
+    """Set a new password for NAME."""
+    try:
+        account = set_password(db.session(), name, password)
+    except (InvalidData, NotFound) as error:
+        raise _fail(error) from None
+    click.echo(f"已更新密码：{account.name}")
+
+
+@user_command.command("list")
+@with_appcontext
+def list_command() -> None:
+    """List the office users."""
+    for account in listing(db.session()):
+        click.echo(account.summary())
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(user_command)
