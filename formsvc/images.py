@@ -71,6 +71,23 @@ class Photo:
         return f"JPEG 照片 {self.width_px}×{self.height_px} 像素，{len(self.data) // 1024} KB"
 
 
+class _Source(io.BytesIO):
+    """The file being decoded; notes when a decoder asked for more bytes than there are.
+
+    Pillow refuses a truncated file only while ImageFile.LOAD_TRUNCATED_IMAGES is False, and
+    WeasyPrint sets it True for the whole process when imported: a cut-off upload would then
+    decode as a half-grey photo. A read at the end during load() is that truncation.
+    """
+
+    ran_out = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        if not data and size != 0:
+            self.ran_out = True
+        return data
+
+
 def _box_pixels(box_mm: tuple[float, float], dpi: int) -> tuple[int, int]:
     return tuple(round(side / 25.4 * dpi) for side in box_mm)  # type: ignore[return-value]
 
@@ -122,8 +139,9 @@ def prepare_photo(
     if other is not None:
         raise refuse(f"只能是 JPEG 或 PNG 图片（收到的是 {other} 文件）")
     target = _box_pixels(box_mm, dpi)
+    source = _Source(raw)
     try:
-        image = Image.open(io.BytesIO(raw), formats=ACCEPTED_FORMATS)
+        image = Image.open(source, formats=ACCEPTED_FORMATS)
         width, height = image.size
         if width * height > MAX_PHOTO_PIXELS:
             raise refuse(f"像素过多（{width}×{height}），不能超过 {MAX_PHOTO_PIXELS // 10_000} 万像素")
@@ -131,7 +149,10 @@ def prepare_photo(
             # decode at a reduced scale still larger than the box: a big JPEG costs little
             side = max(target)
             image.draft("RGB", (side, side))
+        source.ran_out = False
         image.load()
+        if source.ran_out:
+            raise OSError("truncated")
         image = ImageOps.exif_transpose(image)
         image = _flatten(image)
     except InvalidImage:

@@ -174,6 +174,25 @@ def test_unusable_files_are_refused_naming_the_field(make, message):
     assert caught.value.status == 422
 
 
+def test_truncated_files_are_refused_even_where_pillow_is_told_to_accept_them(monkeypatch):
+    # WeasyPrint sets this for the whole process when it is imported, as the service does
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    whole = encoded(portrait((1200, 1680)).effect_spread(20), quality=95)
+    png = encoded(portrait((1200, 1680)).effect_spread(20), "PNG")
+    # the end of a JPEG is image data up to the EOI marker; a PNG's last 12 bytes are the IEND
+    # chunk after all pixels, so it is cut in its image data only
+    for raw, last in ((whole, len(whole) - 10), (png, len(png) - 40)):
+        prepare_photo(raw)
+        for cut in (len(raw) // 3, len(raw) * 2 // 3, last):
+            with pytest.raises(InvalidImage) as caught:
+                prepare_photo(raw[:cut])
+            assert caught.value.problems[0].msg == UNDECODABLE
+    # bytes after the end of a complete image are not truncation
+    assert prepare_photo(whole + b"trailing").width_px == 413
+
+
 def test_bombs_are_small_files():
     # what makes them dangerous: a few kilobytes that would decode to gigabytes
     assert len(_bomb(30000)) < MAX_PHOTO_BYTES // 2
