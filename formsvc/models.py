@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from .db import Base
+from .registry import models as registry_models
 
-__all__ = ["Base"]
+__all__ = ["Base", "registry_models"]

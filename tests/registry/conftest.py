@@ -1,0 +1,56 @@
+"""Fixtures of the registry tests: an app on a migrated SQLite or PostgreSQL database, records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from formsvc import db
+from formsvc.forms.title_history import TitleRecord
+from formsvc.registry.service import CertificateRequest, RegistrySettings
+
+from ..conftest import ROOT, make_app, sample
+
+SEAL = ROOT / "static" / "img" / "seal-specimen.png"
+
+
+def record_data(serial: int = 1, **changes: Any) -> dict[str, Any]:
+    """The sample title record, made distinct by its 批准文号."""
+    data = sample("certificate")
+    data["approval_number"] = f"武职改办〔2019〕{serial}号"
+    data.update(changes)
+    return data
+
+
+def title_record(serial: int = 1, **changes: Any) -> TitleRecord:
+    return TitleRecord.model_validate(record_data(serial, **changes))
+
+
+def request_for(serial: int = 1, **changes: Any) -> CertificateRequest:
+    return CertificateRequest(title_record(serial, **changes))
+
+
+@pytest.fixture
+def registry_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                 database_url: str) -> Iterator[Flask]:
+    """The app on a freshly migrated database: SQLite, then PostgreSQL."""
+    app = make_app(tmp_path, font_dir, monkeypatch, DATABASE_URL=database_url, SEAL_IMAGE=str(SEAL))
+    db.upgrade(app)
+    yield app
+    db.dispose(app)
+
+
+@pytest.fixture
+def session(registry_app: Flask) -> Iterator[Session]:
+    with registry_app.app_context():
+        yield db.session()
+
+
+@pytest.fixture
+def settings(registry_app: Flask) -> RegistrySettings:
+    return RegistrySettings.from_config(registry_app.config)
