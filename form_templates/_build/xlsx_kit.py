@@ -52,13 +52,15 @@ def display_width(text: str) -> int:
 
 
 def merged_line(sheet: Worksheet, row: int, text: str, last_column: int, *, size: float = 11,
-                bold: bool = False, align: str = "left", height: float | None = None) -> None:
-    """A line of text across the table's width (title, 申报单位：（盖章）, …)."""
-    cell = sheet.cell(row, 1, text)
+                bold: bool = False, align: str = "left", height: float | None = None,
+                first_column: int = 1) -> None:
+    """A line of text across the table's width (title, 申报单位：（盖章）, …) or part of it."""
+    cell = sheet.cell(row, first_column, text)
     cell.font = Font(name=SONG, size=size, bold=bold)
     cell.alignment = Alignment(horizontal=align, vertical="center")
-    if last_column > 1:
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+    if last_column > first_column:
+        sheet.merge_cells(start_row=row, start_column=first_column, end_row=row,
+                          end_column=last_column)
     if height:
         sheet.row_dimensions[row].height = height
 
