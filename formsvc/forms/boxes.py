@@ -29,10 +29,12 @@ class TextBox:
 
     chars_per_line: int
     lines: int
+    #: first-line indent of each paragraph, in characters (2 for 空两格 paragraphs)
+    indent: int = 0
 
     def lines_for(self, text: str) -> int:
         """Lines the text takes: each paragraph starts a new line."""
-        return sum(max(1, math.ceil(text_width(part) / self.chars_per_line))
+        return sum(max(1, math.ceil((self.indent + text_width(part)) / self.chars_per_line))
                    for part in text.split("\n"))
 
     def check(self, found: FindingsBuilder, loc: Loc, label: str, text: str | None) -> None:

@@ -36,9 +36,11 @@ ROWS: dict[str, tuple[str, str]] = {
     "off_post_applications": ("不占岗位申报", "不占岗位申报"),
 }
 
-#: the boxes of form.html: 申报人员姓名及专业 and each 审核意见 (above its stamp line)
-APPLICANTS_BOX = TextBox(chars_per_line=31, lines=8)
-OPINION_BOX = TextBox(chars_per_line=31, lines=3)
+#: the boxes of form.html: 申报人员姓名及专业 and each 审核意见 (above its stamp line); a line of
+#: the list holds 31 characters, but brackets and 、 may not end or start a line, so lines of the
+#: list end early
+APPLICANTS_BOX = TextBox(chars_per_line=30, lines=8)
+OPINION_BOX = TextBox(chars_per_line=31, lines=3, indent=2)
 
 
 class LevelCounts(FormModel):
@@ -155,8 +157,10 @@ def rules(form: PostQuotaForm) -> Findings:
         vacant = getattr(form.vacant, key)
         if vacant != posts - appointed:
             over = "：已聘人数超过设岗数" if appointed > posts else ""
+            # full-width signs, as the arithmetic of Chinese documents is set
+            difference = str(posts - appointed).replace("-", "－")
             found.warn(("vacant", key), f"空岗情况·{level}为{vacant}，与设岗减已聘"
-                                        f"（{posts}−{appointed}＝{posts - appointed}）不符{over}")
+                                        f"（{posts}－{appointed}＝{difference}）不符{over}")
         applying = getattr(form.vacancy_applications, key)
         if applying > vacant:
             found.warn(("vacancy_applications", key),
