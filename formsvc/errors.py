@@ -116,6 +116,12 @@ class RateLimited(FormsvcError):
     status = 429
     default_message = "查询过于频繁，请稍后再试"
 
+    def __init__(self, problems: str | Iterable[Problem] | None = None, *, loc: Loc = (),
+                 retry_after: int | None = None) -> None:
+        super().__init__(problems, loc=loc)
+        #: seconds until the client may ask again (the Retry-After header)
+        self.retry_after = retry_after
+
 
 class SetupError(RuntimeError):
     """The machine lacks something the service needs to start (fonts, folders)."""
@@ -138,7 +144,7 @@ HTTP_MESSAGES: dict[int, str] = {
 
 def init_app(app: Any) -> None:
     """Answer every error of the API as JSON {"errors": [...]} with a Chinese message."""
-    from flask import jsonify, request
+    from flask import jsonify, make_response, request
     from werkzeug.exceptions import HTTPException
 
     def wants_json() -> bool:
@@ -147,11 +153,14 @@ def init_app(app: Any) -> None:
     @app.errorhandler(FormsvcError)
     def formsvc_error(error: FormsvcError) -> Any:
         if not wants_json() and "pages_error" in app.extensions:
-            return app.extensions["pages_error"](error.status, error.problems)
-        response = jsonify(error.as_json())
-        response.status_code = error.status
-        if error.status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="formsvc"'
+            response = make_response(app.extensions["pages_error"](error.status, error.problems))
+        else:
+            response = jsonify(error.as_json())
+            response.status_code = error.status
+            if error.status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="formsvc"'
+        if getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
         return response
 
     @app.errorhandler(HTTPException)
