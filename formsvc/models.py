@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from . import users
 from .db import Base
 from .registry import models as registry_models
 
-__all__ = ["Base", "registry_models"]
+__all__ = ["Base", "registry_models", "users"]
