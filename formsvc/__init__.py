@@ -42,7 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     installed_faces()  # no Chinese fonts: refuse to start, saying which package to install
 
     from . import cli, db, errors
-    from .web import api, openapi, pages, security
+    from .web import api, office, openapi, pages, security
 
     errors.init_app(app)
     db.init_app(app)
@@ -51,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     security.init_app(app)
     pages.init_app(app)
+    office.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
