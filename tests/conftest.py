@@ -112,6 +112,25 @@ def pdf_text(content: bytes) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages]
 
 
+def pdf_pages_as_images(content: bytes, dpi: int = 300) -> list[Any]:
+    """Each page rendered as a PIL image at dpi, as a printer or a scanner would see it."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(content)
+    try:
+        return [page.render(scale=dpi / 72).to_pil() for page in document]
+    finally:
+        document.close()
+
+
+def pdf_qr_codes(content: bytes, dpi: int = 300) -> list[list[Any]]:
+    """The QR codes zxing-cpp decodes on each page printed at dpi (zxingcpp.Barcode objects)."""
+    import zxingcpp
+
+    return [zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+            for image in pdf_pages_as_images(content, dpi)]
+
+
 def flat(text: str) -> str:
     """Text without the line breaks and spaces that layout puts in."""
     return "".join(text.split())
