@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import NotFound
-from . import committee_filing, pledge, post_quota, title_history
+from . import committee_filing, crossover_application, pledge, post_quota, title_history
 from .base import Document, FormModel, FormSpec, Validated
 
 #: in catalogue order
@@ -14,6 +14,7 @@ FORMS: dict[str, FormSpec] = {
         post_quota.SPEC,
         committee_filing.SPEC,
         title_history.SPEC,
+        crossover_application.SPEC,
     )
 }
 
