@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from ..errors import NotFound
-from . import committee_filing, crossover_application, pledge, post_quota, title_history
+from . import (
+    committee_filing,
+    crossover_application,
+    crossover_summary,
+    pledge,
+    post_quota,
+    title_history,
+)
 from .base import Document, FormModel, FormSpec, Validated
 
 #: in catalogue order
@@ -15,6 +22,7 @@ FORMS: dict[str, FormSpec] = {
         committee_filing.SPEC,
         title_history.SPEC,
         crossover_application.SPEC,
+        crossover_summary.SPEC,
     )
 }
 
