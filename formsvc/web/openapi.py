@@ -91,6 +91,19 @@ def _form_paths(spec: FormSpec) -> dict[str, Any]:
             **({"example": json.loads(sample.read_text(encoding="utf-8"))} if sample.is_file() else {}),
         }},
     }
+    if spec.uploads:
+        # files (a photo) may also come as multipart parts beside the JSON (web/http.py)
+        body["content"]["multipart/form-data"] = {
+            "schema": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {
+                    "data": {"type": "string", "description": "表单数据的 JSON（同 JSON 请求体）"},
+                    **{name: {"type": "string", "format": "binary"} for name in spec.uploads},
+                },
+            },
+            "encoding": {"data": {"contentType": "application/json"}},
+        }
     fmt = {"name": "format", "in": "query", "required": False,
            "schema": {"type": "string", "enum": list(spec.formats), "default": spec.formats[0]}}
     base = f"/api/v1/forms/{spec.id}"
