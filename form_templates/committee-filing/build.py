@@ -56,7 +56,7 @@ def build(out_dir: Path) -> list[Path]:
     # one paragraph per year, as the seed sets them
     kit.cell_text(reviews, tag("doc.reviews|join('\\n')|paragraphs"), align="left",
                   line_pt=kit.XIAOSI * 1.6)
-    kit.row_height(grid, practice_row, 96)
+    kit.row_height(grid, practice_row, 93)
     label(grid.cell(practice_row, 0), "主要做法")
     practice = kit.merge(grid, practice_row, 1, practice_row, 3)
     kit.cell_top(practice)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,13 +19,22 @@ def text_width(text: str) -> float:
                for char in text)
 
 
+#: what a line is never broken inside: a run of Latin letters and digits (0715-8125306, a word),
+#: or one character; punctuation that may not start a line (、）。) sticks to what precedes it,
+#: punctuation that may not end one (（《“) to what follows, as Chinese line breaking has it
+_UNBREAKABLE = re.compile(
+    r"[（《“‘〔【(\[]*(?:[0-9A-Za-z][0-9A-Za-z\-.@/:_+]*|.)[、，。；：！？）》”’〕】),.;:!?\]]*"
+)
+
+
 @dataclass(frozen=True)
 class TextBox:
     """A box of the printed form: full-width characters per line and lines it holds.
 
-    Both figures come from the box's size in form.html at its font size, less a margin for line
-    breaking (punctuation is never put at the start of a line, so lines end early); the test of
-    each form fills a box to capacity and checks that the PDF still fits its pages.
+    Both figures come from the box's size in form.html at its font size; lines are filled as the
+    renderer fills them, never breaking inside a number or a Latin word, nor before a closing
+    bracket or a comma. The test of each form fills its boxes to capacity and checks that the PDF
+    still fits its page.
     """
 
     chars_per_line: int
@@ -34,8 +44,19 @@ class TextBox:
 
     def lines_for(self, text: str) -> int:
         """Lines the text takes: each paragraph starts a new line."""
-        return sum(max(1, math.ceil((self.indent + text_width(part)) / self.chars_per_line))
-                   for part in text.split("\n"))
+        return sum(self._paragraph_lines(part) for part in text.split("\n"))
+
+    def _paragraph_lines(self, paragraph: str) -> int:
+        lines, used = 1, float(self.indent)
+        for piece in _UNBREAKABLE.findall(paragraph):
+            width = text_width(piece)
+            if used + width > self.chars_per_line and used > 0:
+                lines, used = lines + 1, 0.0
+            # a piece wider than a whole line is broken all the same
+            extra = max(0, math.ceil(width / self.chars_per_line) - 1)
+            lines += extra
+            used += width - extra * self.chars_per_line
+        return lines
 
     def check(self, found: FindingsBuilder, loc: Loc, label: str, text: str | None) -> None:
         """An error naming the field when text does not fit the box."""

@@ -29,7 +29,7 @@ BOXES: dict[str, TextBox] = {
     "address": NARROW_CELL,
     "phone": WIDE_CELL,
     "head_post": WIDE_CELL,
-    "practice": TextBox(chars_per_line=34, lines=16),
+    "practice": TextBox(chars_per_line=34, lines=16, indent=2),
 }
 #: 是否制定相应评审办法、管理制度等: the answer and the names of the rules after it
 RULES_BOX = TextBox(chars_per_line=30, lines=2)
@@ -86,7 +86,9 @@ class CommitteeFilingForm(FormModel):
         title="近三年评审情况", min_length=3, max_length=3,
         description="连续三个年度，按年份先后排列",
     )
-    practice: Paragraphs = Field(title="主要做法", min_length=1, max_length=680)
+    # the box holds 16 lines of 34 (544 full-width characters); the length limit only keeps
+    # gross input out before the lines are counted
+    practice: Paragraphs = Field(title="主要做法", min_length=1, max_length=600)
 
     @property
     def rules_answer(self) -> str:

@@ -36,10 +36,8 @@ ROWS: dict[str, tuple[str, str]] = {
     "off_post_applications": ("不占岗位申报", "不占岗位申报"),
 }
 
-#: the boxes of form.html: 申报人员姓名及专业 and each 审核意见 (above its stamp line); a line of
-#: the list holds 31 characters, but brackets and 、 may not end or start a line, so lines of the
-#: list end early
-APPLICANTS_BOX = TextBox(chars_per_line=30, lines=8)
+#: the boxes of form.html: 申报人员姓名及专业 and each 审核意见 (above its stamp line)
+APPLICANTS_BOX = TextBox(chars_per_line=31, lines=8)
 OPINION_BOX = TextBox(chars_per_line=31, lines=3, indent=2)
 
 

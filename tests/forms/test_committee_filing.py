@@ -1,0 +1,261 @@
+"""职称评审委员会核准备案表: the seed's four-column table in both formats, and its rules."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from docx import Document
+
+from ..conftest import docx_runs, flat, pdf_text, sample, save_artifact
+
+URL = "/api/v1/forms/committee-filing"
+
+TITLE = "市职称评审委员会核准备案表"
+#: 咸职改办〔2024〕12号 附件3 as its text was extracted: a row a line, cells between tabs, a merged
+#: cell's further columns empty; 近三年评审情况 holds the three sentences
+SEED_TABLE = (
+    "评委会名称\t\t\t",
+    "评审范围\t\t评审层级\t",
+    "组建单位\t\t承办机构\t",
+    "通讯地址\t\t联系电话\t",
+    "承办机构 主要负责人\t\t职务\t",
+    "专家库现有人数\t\t\t",
+    "是否制定相应评审办法、管理制度等\t\t\t",
+    "近三年评审情况\t{reviews}\t\t",
+    "主要做法\t\t\t",
+)
+LABELS = (
+    "评委会名称", "评审范围", "评审层级", "组建单位", "承办机构", "通讯地址", "联系电话",
+    "承办机构主要负责人", "职务", "专家库现有人数", "是否制定相应评审办法、管理制度等",
+    "近三年评审情况", "主要做法",
+)
+#: the sample's review years in the seed's sentence form
+REVIEWS = (
+    "2021 年，评审 412 人，通过 297 人。",
+    "2022 年，评审 455 人，通过 318 人。",
+    "2023 年，评审 487 人，通过 336 人。",
+)
+RULES_ANSWER = "是（《评审工作规程》《评审专家管理办法》《评审纪律和回避制度》）"
+
+
+def render(client, data: Any, extension: str) -> bytes:
+    response = client.post(f"{URL}/render?format={extension}", json=data)
+    assert response.status_code == 200, response.get_json()
+    return response.data
+
+
+def table_rows(content: bytes) -> list[str]:
+    """Each row of the Word table as the seed's text has it: a merged cell's text once."""
+    [table] = Document(io.BytesIO(content)).tables
+    rows = []
+    for row in table.rows:
+        seen, texts = set(), []
+        for cell in row.cells:
+            texts.append("" if cell._tc in seen else cell.text.replace("\n", " "))
+            seen.add(cell._tc)
+        rows.append("\t".join(texts))
+    return rows
+
+
+def test_pdf_is_one_page_with_every_label_and_value_in_order(client):
+    data = sample("committee-filing")
+    content = render(client, data, "pdf")
+    save_artifact("committee-filing.pdf", content)
+    pages = pdf_text(content)
+    assert len(pages) == 1
+    page = flat(pages[0])
+    expected = (
+        f"咸宁{TITLE}",
+        "评委会名称咸宁市卫生系列中级职称评审委员会",
+        "评审范围全市卫生健康系统中级职称评审层级中级",
+        "组建单位咸宁市卫生健康委员会承办机构咸宁市卫生健康委员会人事科",
+        "通讯地址咸宁市咸安区银泉大道12号联系电话0715-8125306",
+        "承办机构主要负责人欧阳振华职务科长",
+        "专家库现有人数186人",
+        f"是否制定相应评审办法、管理制度等{RULES_ANSWER}",
+        "近三年评审情况" + flat("".join(REVIEWS)),
+        "主要做法" + flat(data["practice"]),
+    )
+    assert page == "".join(expected)
+
+
+def test_docx_is_the_seed_table_with_its_merges_and_official_fonts(client):
+    data = sample("committee-filing")
+    content = render(client, data, "docx")
+    save_artifact("committee-filing.docx", content)
+    document = Document(io.BytesIO(content))
+    assert document.paragraphs[0].text == f"咸宁{TITLE}"
+    values = (
+        data["name"], (data["scope"], data["level"]), (data["organizer"], data["office"]),
+        (data["address"], data["phone"]), (data["head"], data["head_post"]), "186 人",
+        RULES_ANSWER, " ".join(REVIEWS), data["practice"].replace("\n", " "),
+    )
+    expected = []
+    for line, value in zip(SEED_TABLE, values, strict=True):
+        cells = line.replace("{reviews}", "").split("\t")
+        if isinstance(value, tuple):
+            cells[1], cells[3] = value
+        else:
+            cells[1] = value
+        expected.append("\t".join(cells))
+    assert table_rows(content) == expected
+    [table] = document.tables
+    assert [p.text for p in table.cell(7, 1).paragraphs] == list(REVIEWS)
+    assert [p.text for p in table.cell(8, 1).paragraphs] == data["practice"].split("\n")
+    runs = docx_runs(content)
+    assert runs[0] == (f"咸宁{TITLE}", "宋体", 22.0, True)  # 二号, bold
+    assert {font for text, font, _, _ in runs[1:] if text.strip()} == {"仿宋"}
+    assert {size for text, _, size, _ in runs if text in LABELS} == {12.0}  # 小四
+
+
+@pytest.mark.parametrize("extension", ["pdf", "docx"])
+def test_blank_form_is_the_seed_table(client, extension):
+    response = client.get(f"{URL}/blank?format={extension}")
+    assert response.status_code == 200
+    blank_review = "＿＿＿＿年，评审＿＿＿人，通过＿＿＿人。"
+    if extension == "docx":
+        reviews = " ".join([blank_review] * 3)
+        assert table_rows(response.data) == [line.format(reviews=reviews) for line in SEED_TABLE]
+        text = flat("".join(text for text, *_ in docx_runs(response.data)))
+    else:
+        pages = pdf_text(response.data)
+        assert len(pages) == 1
+        text = flat(pages[0])
+    assert text == flat(f"＿＿{TITLE}" + "".join(LABELS[:12]) + blank_review * 3 + LABELS[12])
+
+
+def test_city_is_the_title_with_or_without_its_市(client):
+    data = sample("committee-filing")
+    data["city"] = "黄冈市"
+    page = flat(pdf_text(render(client, data, "pdf"))[0])
+    assert page.startswith(f"黄冈{TITLE}评委会名称")
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+def setting(path: str, value: Any) -> Callable[[dict], None]:
+    """A change to the sample: set the value at a dotted path (reviews.1.passed)."""
+    def change(data: dict) -> None:
+        *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+        target: Any = data
+        for part in parents:
+            target = target[part]
+        target[last] = value
+    return change
+
+
+def years(*values: int) -> Callable[[dict], None]:
+    def change(data: dict) -> None:
+        for review, year in zip(data["reviews"], values, strict=True):
+            review["year"] = year
+    return change
+
+
+THIS_YEAR = dt.date.today().year
+
+RULES = [
+    (setting("phone", "0715-8125306、139 0715 1234"), []),
+    (setting("city", "咸宁市"), []),
+    (setting("reviews.1.passed", 455), []),
+    (setting("reviews.1.passed", 500),
+     [(("reviews", 1, "passed"), "2022年通过人数（500）不能多于评审人数（455）")]),
+    (years(2021, 2023, 2023),
+     [(("reviews", 1, "year"), "近三年评审情况应为连续的三个年度：第2行应为2022年，填写的是2023年")]),
+    (years(2023, 2022, 2021),
+     [(("reviews", 1, "year"), "近三年评审情况应为连续的三个年度：第2行应为2024年，填写的是2022年"),
+      (("reviews", 2, "year"), "近三年评审情况应为连续的三个年度：第3行应为2025年，填写的是2021年")]),
+    (years(THIS_YEAR - 1, THIS_YEAR, THIS_YEAR + 1),
+     [(("reviews", 2, "year"),
+       f"近三年评审情况的年度不能晚于今年（{THIS_YEAR}年），填写的是{THIS_YEAR + 1}年")]),
+    (setting("reviews.0.year", "2021"), [(("reviews", 0, "year"), "年度应为整数")]),
+    (setting("reviews.0.reviewed", -5), [(("reviews", 0, "reviewed"), "评审人数不能小于0")]),
+    (lambda data: data["reviews"].pop(), [(("reviews",), "近三年评审情况至少需要3项")]),
+    (lambda data: data["reviews"].append(dict(data["reviews"][-1], year=2024)),
+     [(("reviews",), "近三年评审情况最多只能有3项")]),
+    (setting("phone", "12345"),
+     [(("phone",), "联系电话格式不正确：「12345」（固定电话如 0715-8123456，手机号码如 13907151234）")]),
+    (setting("phone", "0715-8125306、0715-8125307、0715-8125308、13907151234"),
+     [(("phone",), "联系电话最多填写3个号码")]),
+    (setting("phone", ""), [(("phone",), "联系电话不能为空")]),
+    # a number is never broken across lines: three take three lines of the cell's two
+    (setting("phone", "0715-8125306、0715-8125307、13907151234"),
+     [(("phone",), "联系电话篇幅超出表格：最多2行（每行约12字），现约3行，请精简")]),
+    (setting("rules_adopted", "有"),
+     [(("rules_adopted",), "是否制定相应评审办法、管理制度等只能是：是、否")]),
+    (setting("experts", 1.5), [(("experts",), "专家库现有人数应为整数")]),
+    (setting("experts", 100000), [(("experts",), "专家库现有人数不能大于99999")]),
+    (setting("head", "欧阳振华1"), [(("head",), "承办机构主要负责人含有姓名中不允许的字符「1」")]),
+    (setting("city", ""), [(("city",), "市名不能为空")]),
+    (lambda data: data.pop("practice"), [(("practice",), "主要做法为必填项")]),
+    # a value too long for its box names the field
+    (setting("scope", "全" * 22), []),
+    (setting("scope", "全" * 23),
+     [(("scope",), "评审范围篇幅超出表格：最多2行（每行约11字），现约3行，请精简")]),
+    (setting("scope", "全" * 25), [(("scope",), "评审范围不能超过24个字")]),
+    (setting("name", "会" * 31),
+     [(("name",), "评委会名称篇幅超出表格：最多1行（每行约30字），现约2行，请精简")]),
+    (setting("rules_detail", "《" + "办" * 55 + "》"), []),
+    (setting("rules_detail", "《" + "办" * 56 + "》"),
+     [(("rules_detail",), "评审办法、管理制度名称篇幅超出表格：最多2行（每行约30字），现约3行，请精简")]),
+    (setting("practice", "做" * 601), [(("practice",), "主要做法不能超过600个字")]),
+    (setting("practice", "\n".join(["做" * 32] * 16)), []),
+    (setting("practice", "\n".join(["做" * 32] * 17)),
+     [(("practice",), "主要做法篇幅超出表格：最多16行（每行约34字），现约17行，请精简")]),
+    (setting("practice", "\n".join(["做" * 33] * 9)),
+     [(("practice",), "主要做法篇幅超出表格：最多16行（每行约34字），现约18行，请精简")]),
+]
+
+
+@pytest.mark.parametrize("change, errors", RULES)
+def test_validation(client, change, errors):
+    data = copy.deepcopy(sample("committee-filing"))
+    change(data)
+    result = client.post(f"{URL}/validate", json=data).get_json()
+    assert [(tuple(e["loc"]), e["msg"]) for e in result["errors"]] == errors
+    assert result["warnings"] == []
+
+
+def test_an_invalid_filing_is_a_422_with_every_error_and_no_file(client):
+    data = sample("committee-filing")
+    data["reviews"][0]["passed"] = 413
+    data["practice"] = "\n".join(["做" * 32] * 17)
+    response = client.post(f"{URL}/render?format=pdf", json=data)
+    assert response.status_code == 422
+    assert response.mimetype == "application/json"
+    assert [e["loc"] for e in response.get_json()["errors"]] == [
+        ["reviews", 0, "passed"], ["practice"]]
+
+
+def test_boxes_filled_to_capacity_still_fit_one_page(client):
+    data = sample("committee-filing")
+    data.update(
+        city="乌鲁木齐", name="会" * 30, scope="范" * 22, level="层" * 24, organizer="组" * 22,
+        office="承" * 24, address="址" * 22, phone="0715-8125306、13907151234",
+        head="欧阳" * 10, head_post="职" * 13, experts=99999, rules_detail="《" + "办" * 55 + "》",
+        # four paragraphs of four full lines each (the first line 空两格)
+        practice="\n".join([f"{n}、" + "做" * 130 for n in "一二三四"]),
+    )
+    content = render(client, data, "pdf")
+    save_artifact("committee-filing-full.pdf", content)
+    pages = pdf_text(content)
+    assert len(pages) == 1
+    assert flat(pages[0]).endswith("四、" + "做" * 130)
+
+
+def test_hostile_text_is_printed_literally(client, caplog):
+    data = sample("committee-filing")
+    data["name"] = '<img src="file:///etc/passwd">'
+    data["practice"] = "{{ 7*7 }}\n<script>alert(1)</script>\n=HYPERLINK(\"http://x.cn\")"
+    page = flat(pdf_text(render(client, data, "pdf"))[0])
+    assert flat('评委会名称<img src="file:///etc/passwd">') in page
+    assert flat("主要做法" + data["practice"]) in page
+    assert "root:x:0:0" not in page
+    assert "print refused" not in caplog.text
+    [table] = Document(io.BytesIO(render(client, data, "docx"))).tables
+    assert table.cell(0, 1).text == data["name"]
+    assert [p.text for p in table.cell(8, 1).paragraphs] == data["practice"].split("\n")
