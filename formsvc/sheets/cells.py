@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ..forms.tabular import Column
@@ -36,6 +37,11 @@ def _number_text(value: int | float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.15g}"
 
 
+def _as_excel_shows(value: int | float) -> str:
+    """A large whole number as Excel shows it: 15 significant digits, then zeros."""
+    return f"{Decimal(f'{value:.{EXCEL_DIGITS}g}'):f}"
+
+
 def _as_text(value: Any, header: str) -> CellReading:
     if isinstance(value, str):
         return CellReading(value)
@@ -47,7 +53,7 @@ def _as_text(value: Any, header: str) -> CellReading:
     if isinstance(value, int | float):
         if float(value).is_integer() and abs(value) >= 10 ** EXCEL_DIGITS:
             return CellReading(problem=(
-                f"{header}被存成了数字（{int(value)}），Excel 只保留{EXCEL_DIGITS}位有效数字，"
+                f"{header}被存成了数字（{_as_excel_shows(value)}），Excel 只保留{EXCEL_DIGITS}位有效数字，"
                 f"末尾几位已丢失：{TEXT_HINT}"
             ))
         # short numbers (手机号码, 邮政编码, 专业年限 typed into a text column) are exact
