@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from formsvc import db
 from formsvc.forms.title_history import TitleRecord
+from formsvc.registry import tokens
 from formsvc.registry.service import CertificateRequest, RegistrySettings
 
 from ..conftest import ROOT, make_app, sample
@@ -54,3 +56,31 @@ def session(registry_app: Flask) -> Iterator[Session]:
 @pytest.fixture
 def settings(registry_app: Flask) -> RegistrySettings:
     return RegistrySettings.from_config(registry_app.config)
+
+
+@pytest.fixture
+def client(registry_app: Flask) -> FlaskClient:
+    return registry_app.test_client()
+
+
+@pytest.fixture
+def token(registry_app: Flask) -> str:
+    with registry_app.app_context():
+        return tokens.create(db.session(), "人社局职改办")
+
+
+@pytest.fixture
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def issued(client: FlaskClient, auth: dict[str, str]) -> dict[str, Any]:
+    """The sample record issued through the API: the JSON of its certificate."""
+    response = client.post("/api/v1/certificates", json=record_data(), headers=auth)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def code_of(certificate: dict[str, Any]) -> str:
+    return certificate["verify_url"].rsplit("/", 1)[1]

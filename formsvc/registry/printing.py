@@ -1,0 +1,88 @@
+"""Certificates on paper: the context of form_templates/certificate/form.html, and its PDF.
+
+One document per certificate; several documents render as one PDF with one certificate per page,
+which is how bulk printing renders its chunks.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import SetupError
+from ..forms.base import Document
+from ..render import Rendered, pdf, templates_for
+from ..render.qr import qr_svg
+from .service import CertificateRecord, RegistrySettings
+
+TEMPLATE = "certificate"
+SEAL_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The issuer's seal image, printed over the issuing body and date."""
+
+    data: bytes
+    mimetype: str
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Seal:
+        path = Path(path)
+        mimetype = mimetypes.guess_type(path.name)[0] or ""
+        if mimetype not in SEAL_TYPES:
+            raise SetupError(f"印章图片应为 PNG、JPEG 或 SVG 文件：{path}")
+        try:
+            return cls(path.read_bytes(), mimetype)
+        except OSError as error:
+            raise SetupError(f"无法读取印章图片 {path}：{error.strerror}") from None
+
+
+def seal_from_config(config: Any) -> Seal | None:
+    """The seal named by SEAL_IMAGE (FORMSVC_SEAL_IMAGE), or None: certificates print without one."""
+    path = config.get("SEAL_IMAGE")
+    return Seal.from_file(path) if path else None
+
+
+def certificate_document(
+    certificate: CertificateRecord, settings: RegistrySettings, seal: Seal | None = None
+) -> Document:
+    """What form.html renders one certificate from.
+
+    Keys: the twelve fields of the record (dates as datetime.date), level, number, issuing_body,
+    issued_on, revoked (bool), qr (inline SVG markup of verify_url), verify_url, lookup_url,
+    photo/photo_type (bytes and MIME type, or None), seal/seal_type (likewise).
+    """
+    context: dict[str, Any] = dict(certificate.record)
+    context.update(
+        number=certificate.number,
+        level=certificate.level,
+        issuing_body=certificate.issuing_body,
+        issued_on=certificate.issued_on,
+        revoked=not certificate.valid,
+        verify_url=settings.verify_url(certificate.code),
+        qr=qr_svg(settings.verify_url(certificate.code), label="扫码查验"),
+        lookup_url=f"{settings.public_url}/verify",
+        photo=certificate.photo,
+        photo_type=certificate.photo_type,
+        seal=seal.data if seal else None,
+        seal_type=seal.mimetype if seal else None,
+    )
+    return Document(f"职称证书-{certificate.number}-{certificate.record.name}", context)
+
+
+def render_certificates(
+    certificates: Sequence[CertificateRecord],
+    settings: RegistrySettings,
+    seal: Seal | None = None,
+    *,
+    override_root: str | Path | None = None,
+    font_dir: str | None = None,
+) -> Rendered:
+    """One PDF, one certificate per page, in the given order. Photos print only when loaded
+    (find(..., with_photo=True) or the results of issue/issue_many)."""
+    documents = [certificate_document(c, settings, seal) for c in certificates]
+    return pdf.render(templates_for(TEMPLATE, override_root), documents, font_dir=font_dir)

@@ -1,0 +1,141 @@
+"""API tokens of the issuers: created once and shown once, kept only as digests, revocable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import db
+from ..errors import Conflict, Forbidden, InvalidData, NotFound, Unauthorized
+from . import audit
+from .models import Issuer, as_utc, utcnow
+from .numbers import secret_digest
+
+#: every token starts so, which lets secret scanners recognise a leaked one
+TOKEN_PREFIX = "fsv_"
+NAME_MAX = 64
+
+
+@dataclass(frozen=True)
+class Token:
+    """An issuer as `token list` shows it; the token itself is never kept."""
+
+    name: str
+    hint: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def summary(self) -> str:
+        state = "有效"
+        if self.revoked_at is not None:
+            state = f"已吊销 {as_utc(self.revoked_at).date().isoformat()}"
+        return f"{self.name}\t{self.hint}…\t创建于 {as_utc(self.created_at).date().isoformat()}\t{state}"
+
+
+def _token(row: Issuer) -> Token:
+    return Token(row.name, row.token_hint, row.created_at, row.revoked_at)
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > NAME_MAX or any(not c.isprintable() or c.isspace() for c in name):
+        raise InvalidData(f"令牌名称应为 1–{NAME_MAX} 个字符，不含空格和控制字符", loc=("name",))
+    return name
+
+
+def create(session: Session, name: str, *, actor: str = "cli") -> str:
+    """A new token for name (unique), returned in clear this once; Conflict if name is taken."""
+    name = _clean_name(name)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    try:
+        session.add(Issuer(name=name, token_digest=secret_digest(token), token_hint=token[:8]))
+        audit.record(session, actor, "token-create", token=name)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"令牌名称「{name}」已存在", loc=("name",)) from None
+    return token
+
+
+def revoke(session: Session, name: str, *, actor: str = "cli") -> Token:
+    row = session.scalars(select(Issuer).where(Issuer.name == name)).one_or_none()
+    if row is None:
+        raise NotFound(f"没有名为「{name}」的令牌", loc=("name",))
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(session, actor, "token-revoke", token=name)
+        session.commit()
+    return _token(row)
+
+
+def listing(session: Session) -> list[Token]:
+    return [_token(row) for row in session.scalars(select(Issuer).order_by(Issuer.name))]
+
+
+def authenticate(session: Session, token: str | None) -> Issuer:
+    """The issuer holding token: Unauthorized without a known token, Forbidden if it was revoked."""
+    if not token:
+        raise Unauthorized("需要访问令牌：请在请求头中提供 Authorization: Bearer <令牌>")
+    row = session.scalars(select(Issuer).where(Issuer.token_digest == secret_digest(token))).one_or_none()
+    if row is None:
+        raise Unauthorized("访问令牌无效")
+    if row.revoked_at is not None:
+        raise Forbidden(f"访问令牌「{row.name}」已被吊销")
+    return row
+
+
+# --- flask --app formsvc token … ---------------------------------------------------------------
+
+
+@click.group("token")
+def token_command() -> None:
+    """API tokens for the issuing endpoints."""
+
+
+@token_command.command("create")
+@click.argument("name")
+@with_appcontext
+def create_command(name: str) -> None:
+    """Create a token named NAME and print it (the last word of the output)."""
+    try:
+        token = create(db.session(), name)
+    except (InvalidData, Conflict) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"已创建令牌「{name}」。令牌只显示这一次，请妥善保存：")
+    click.echo(token)
+
+
+@token_command.command("list")
+@with_appcontext
+def list_command() -> None:
+    """List the tokens: name, first characters, created, state."""
+    for token in listing(db.session()):
+        click.echo(token.summary())
+
+
+@token_command.command("revoke")
+@click.argument("name")
+@with_appcontext
+def revoke_command(name: str) -> None:
+    """Revoke the token NAME: requests with it are refused with 403 from now on."""
+    try:
+        token = revoke(db.session(), name)
+    except NotFound as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"已吊销令牌「{token.name}」")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(token_command)
