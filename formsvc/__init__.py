@@ -27,6 +27,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config.from_environment())
     if test_config is not None:
         app.config.update(test_config)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
     os.makedirs(app.instance_path, exist_ok=True)
     # Chinese stays readable in JSON, and fields keep the order of the forms
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -42,13 +49,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     installed_faces()  # no Chinese fonts: refuse to start, saying which package to install
 
     from . import cli, db, errors
-    from .web import api, office, openapi, pages, security
+    from .web import api, certificates, office, openapi, pages, security, verify
 
     errors.init_app(app)
     db.init_app(app)
     cli.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
+    certificates.init_app(app)
+    verify.init_app(app)
     security.init_app(app)
     pages.init_app(app)
     office.init_app(app)

@@ -14,6 +14,8 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_SECRET_KEY": ("SECRET_KEY", str),
     "FORMSVC_CELERY_BROKER_URL": ("CELERY_BROKER_URL", str),
     "FORMSVC_VERIFY_RATE_LIMIT": ("VERIFY_RATE_LIMIT", str),
+    "FORMSVC_RATE_LIMIT_STORAGE": ("RATE_LIMIT_STORAGE", str),
+    "FORMSVC_PROXY_COUNT": ("PROXY_COUNT", int),
     "FORMSVC_OUTPUT_DIR": ("OUTPUT_DIR", str),
     "FORMSVC_FONT_DIR": ("FONT_DIR", str),
     "FORMSVC_CERTIFICATE_PREFIX": ("CERTIFICATE_PREFIX", str),
@@ -38,6 +40,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": None,
         "CELERY_BROKER_URL": None,
         "VERIFY_RATE_LIMIT": "60/minute",
+        # where the counts live, shared by every worker: "database" or a redis:// URL
+        "RATE_LIMIT_STORAGE": "database",
+        # reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none), so
+        # that rate limits count clients, not the proxy
+        "PROXY_COUNT": 0,
         "OUTPUT_DIR": str(Path(instance_path) / "jobs"),
         "FONT_DIR": str(Path(instance_path) / "fonts"),
         "CERTIFICATE_PREFIX": "HB",
