@@ -41,6 +41,8 @@ NOTES = (
 )
 #: column widths in mm: two label columns, four value columns (as in form.html)
 WIDTHS_MM = (24, 32, 30.5, 30.5, 30.5, 30.5)
+#: the list and the opinions are set in 五号 at 1.5 lines, as in form.html
+LINE_PT = kit.WUHAO * 1.5
 #: an Excel column width unit (the width of a digit of the default font) in mm
 MM_PER_CHARACTER = 1.9
 OPEN_BELOW = Border(left=xl.BORDER.left, right=xl.BORDER.right, top=xl.BORDER.top)
@@ -78,7 +80,7 @@ def build_docx(path: Path) -> None:
     kit.cell_text(kit.merge(grid, applicants_row, 0, applicants_row, 1), APPLICANTS)
     listing = kit.merge(grid, applicants_row, 2, applicants_row, 5)
     kit.cell_text(listing, "{{ doc.applicants|join('\\n')|paragraphs }}", align="justify",
-                  size=kit.WUHAO)
+                  size=kit.WUHAO, line_pt=LINE_PT)
     kit.cell_top(listing)
     for offset, (label_lines, key) in enumerate(REVIEWS):
         row = applicants_row + 1 + offset
@@ -89,7 +91,7 @@ def build_docx(path: Path) -> None:
         review = kit.merge(grid, row, 2, row, 5)
         kit.cell_top(review)
         kit.cell_text(review, tag(f"doc.{key}.opinion|paragraphs"), align="justify",
-                      size=kit.WUHAO, indent_chars=2)
+                      size=kit.WUHAO, indent_chars=2, line_pt=LINE_PT)
         opinion_space = kit.paragraph(review, "", size=kit.WUHAO)
         opinion_space.paragraph_format.space_after = kit.Pt(18)
         kit.paragraph(review, STAMP, align="right", size=kit.XIAOSI)
