@@ -108,30 +108,33 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def _check_entries(archive: zipfile.ZipFile, limits: SheetLimits) -> None:
+def check_entries(archive: zipfile.ZipFile, limits: SheetLimits, *, kind: str = "Excel 工作簿",
+                  loc: tuple[str, ...] = FILE_LOC) -> None:
+    """Refuse a ZIP (a workbook, or a ZIP of photos) too large packed or unpacked: zip bombs."""
     entries = archive.infolist()
     if len(entries) > limits.max_entries:
         raise PayloadTooLarge(
-            f"文件包含 {len(entries)} 个部件（上限 {limits.max_entries}），不是正常的 Excel 工作簿",
-            loc=FILE_LOC,
+            f"文件包含 {len(entries)} 个部件（上限 {limits.max_entries}），不是正常的{kind}",
+            loc=loc,
         )
     total = 0
     for entry in entries:
         if entry.flag_bits & 0x1:
-            raise _unsupported("文件中的内容已加密，无法读取：请取消密码后再上传")
+            raise UnsupportedMediaType("文件中的内容已加密，无法读取：请取消密码后再上传", loc=loc)
         if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _unsupported(f"文件使用了 Excel 不会使用的压缩方式，无法读取：{SAVE_AS}")
+            raise UnsupportedMediaType(f"文件使用了不支持的压缩方式，无法读取：{entry.filename[:80]}",
+                                       loc=loc)
         ratio = entry.file_size / max(entry.compress_size, 1)
         if entry.file_size > limits.ratio_floor and ratio > limits.max_ratio:
             raise PayloadTooLarge(
                 f"文件疑似“压缩炸弹”：部件 {entry.filename[:80]} 解压后是压缩前的 {ratio:.0f} 倍"
                 f"（上限 {limits.max_ratio} 倍），已拒绝",
-                loc=FILE_LOC,
+                loc=loc,
             )
         total += entry.file_size
         if total > limits.max_uncompressed:
             raise PayloadTooLarge(
-                f"文件解压后超过 {limits.max_uncompressed // MB} MB，已拒绝：请分成几个文件上传", loc=FILE_LOC
+                f"文件解压后超过 {limits.max_uncompressed // MB} MB，已拒绝：请分成几个文件上传", loc=loc
             )
 
 
@@ -172,7 +175,7 @@ def check_workbook(content: bytes, limits: SheetLimits) -> None:
         raise _not_a_zip(content)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            _check_entries(archive, limits)
+            check_entries(archive, limits)
             _kind_of_package(archive)
             _check_no_dtd(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,

@@ -268,3 +268,14 @@ def _check_rows(spec: FormSpec, rows: Sequence[FormModel], numbers: Sequence[int
         found.error(problem, int(problem.loc[1]))
     for problem in rules.warnings:
         found.warn(problem, int(problem.loc[1]))
+
+
+def locate(spec: FormSpec, problems: Sequence[Problem]) -> list[Problem]:
+    """Problems found after reading, at ("rows", sheet_row[, field]), located as the reader's own:
+    ``["rows", 7, "证件号码"]`` and ``第7行（D7）：…``."""
+    assert spec.row_model is not None
+    found = _Collector(columns(spec.row_model), [], [])
+    for problem in problems:
+        found.error(problem, int(problem.loc[1]))
+    found.finish()
+    return found.errors
