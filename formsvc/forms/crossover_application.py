@@ -141,8 +141,12 @@ def rules(form: CrossoverApplication) -> Findings:
     if form.title_obtained and form.birth_month and \
             form.title_obtained.isoformat()[:7] <= form.birth_month:
         found.error(("title_obtained",), "取得职称时间应晚于出生年月")
-    refusal = eligibility(form).refusal(form.level)
-    if refusal:
+    result = eligibility(form)
+    refusal = result.refusal(form.level)
+    if refusal and result.unverified(form.level):
+        # without the date the rule cannot be applied either way: a person must look
+        found.warn(("level",), f"申报等级需核对取得职称时间：{refusal}")
+    elif refusal:
         found.error(("level",), f"申报等级超出贯通条件：{refusal}")
     return found.done()
 

@@ -85,6 +85,12 @@ class Eligibility:
             reason += f"，最高可申报{_short(self.highest.level)}"
         return reason
 
+    def unverified(self, level: str) -> bool:
+        """Whether level is refused only for want of the date the title was obtained: held
+        满3年 it would be allowed (a summary sheet, for one, has no column for that date)."""
+        return (self.obtained is None and not self.allows(level)
+                and crossover_eligibility(self.grade, dt.date.min, self.on).allows(level))
+
     def _held(self) -> str:
         if self.grade not in ("助理级", "中级"):
             return ""

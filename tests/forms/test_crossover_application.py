@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from formsvc.forms.crossover import CANDIDATE_SOURCES, EDUCATION
 from formsvc.forms.crossover_eligibility import anniversary
-from formsvc.identity import DOCUMENT_TYPES
+from formsvc.identity import DOCUMENT_TYPES, official_date
 
 from ..conftest import docx_text, flat, pdf_text, sample, save_artifact
 
@@ -403,19 +403,39 @@ def test_the_3_year_boundary_as_of_today(client, days_after_anniversary, ok):
 
 
 def test_a_level_above_the_rule_is_an_error_on_the_level_and_blocks_rendering(client):
-    data = {**sample("crossover-application"), "title_grade": "助理级", "title_obtained": None,
-            "level": "二级/技师"}
+    obtained = dt.date.today() - dt.timedelta(days=400)
+    data = {**sample("crossover-application"), "title_grade": "助理级",
+            "title_obtained": obtained.isoformat(), "level": "二级/技师"}
     result = validate(client, data)
     assert result["errors"] == [{
         "loc": ["level"],
         "msg": "申报等级超出贯通条件：申报技师须取得助理级职称满3年或取得中级职称（三(二)2）；"
-               "现为助理级职称，未填写取得职称时间，最高可申报高级工",
+               f"现为助理级职称，{official_date(obtained)}取得，不满3年，最高可申报高级工",
     }]
     assert result["eligibility"] == [
         {"level": "三级/高级工", "name": "高级工", "clause": "三(二)1", "reason": "取得助理级职称"}]
     response = render(client, data)
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["loc"] == ["level"]
+    assert "Content-Disposition" not in response.headers
+
+
+def test_without_the_title_date_a_level_needing_3_years_is_a_warning_to_check(client):
+    data = {**sample("crossover-application"), "title_obtained": None}
+    result = validate(client, data)
+    assert result["errors"] == []
+    assert result["warnings"] == [{
+        "loc": ["level"],
+        "msg": "申报等级需核对取得职称时间：申报高级技师须取得中级职称满3年或取得高级（副高级、正高级）"
+               "职称（三(二)3）；现为中级职称，未填写取得职称时间，最高可申报技师",
+    }]
+    response = render(client, data)
+    assert response.status_code == 200
+    assert json.loads(response.headers["X-Formsvc-Warnings"])[0]["loc"] == ["level"]
+    # a level no date could open stays an error
+    data["level"] = "一级/高级技师"
+    data["title_grade"] = "助理级"
+    assert [e["loc"] for e in validate(client, data)["errors"]] == [["level"]]
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,21 @@ def test_a_level_above_the_highest_is_refused_citing_its_clause(grade, obtained,
         assert refusal is not None and f"（{clause}）" in refusal
 
 
+@pytest.mark.parametrize(
+    ("grade", "obtained", "level", "unverified"),
+    [
+        ("助理级", None, "二级/技师", True),  # 满3年 would allow it: the date decides
+        ("助理级", None, "一级/高级技师", False),  # no date could allow it
+        ("中级", None, "一级/高级技师", True),
+        ("中级", A_DAY_SHORT, "一级/高级技师", False),  # the date is known: simply refused
+        ("中级", None, "二级/技师", False),  # allowed anyway
+    ],
+)
+def test_a_refusal_that_only_the_missing_date_decides_is_unverified(grade, obtained, level,
+                                                                     unverified):
+    assert crossover_eligibility(grade, obtained, ON).unverified(level) is unverified
+
+
 def test_the_refusal_says_what_the_clause_asks_and_what_the_applicant_has():
     result = crossover_eligibility("中级", A_DAY_SHORT, ON)
     assert result.refusal("一级/高级技师") == (
