@@ -123,7 +123,16 @@ async function start(page) {
   }
 
   if (previewForm) {
-    page.querySelector('[data-preview-frame]').addEventListener('load', (event) => {
+    // browsers draw no focus ring on a frame whose document has the focus: the page draws one
+    const frame = page.querySelector('[data-preview-frame]');
+    const markFrameFocus = () => frame.classList.toggle('is-focused', document.activeElement === frame);
+    window.addEventListener('blur', () => {
+      markFrameFocus();
+      setTimeout(markFrameFocus, 0);
+    });
+    window.addEventListener('focus', markFrameFocus);
+    document.addEventListener('focusin', markFrameFocus);
+    frame.addEventListener('load', (event) => {
       if (state.previewed === null) return;
       const time = new Date().toLocaleTimeString('zh-CN', { hour12: false });
       previewStatus.textContent = `预览已更新（${time}）`;
@@ -219,18 +228,19 @@ async function start(page) {
         root.set(data);
         state.showAll = true;
         const warnings = body.warnings || [];
-        resultElement.replaceChildren(h('p', { class: 'notice notice--success' },
+        resultElement.replaceChildren(...[h('p', { class: 'notice notice--success' },
           `导入成功：共 ${body.rows.length} 行。请在上方核对，无误后下载。`),
-        warnings.length ? importTable(warnings, 'warning') : null);
+        warnings.length ? importTable(warnings, 'warning') : null].filter(Boolean));
         await check();
         return;
       }
       const errors = errorMessages(body, status);
-      resultElement.replaceChildren(
+      resultElement.replaceChildren(...[
         h('p', { class: 'notice notice--error' },
           `表格未导入：发现 ${errors.length} 处问题，请在 Excel 中改正后重新上传。未导入任何数据。`),
         importTable(errors, 'error'),
-        body && body.warnings && body.warnings.length ? importTable(body.warnings, 'warning') : null);
+        body && body.warnings && body.warnings.length ? importTable(body.warnings, 'warning') : null,
+      ].filter(Boolean));
       resultElement.querySelector('table, .notice')?.scrollIntoView({ block: 'nearest' });
     });
   }

@@ -142,7 +142,10 @@ function hintText(schema) {
   // English text is a model's docstring, and a date picker needs no spelling hint
   const skip = /^[\x20-\x7e]+$/.test(schema.description || '')
     || (widgetKind(schema) === 'date' && /YYYY/.test(schema.description || ''));
-  if (schema.description && !skip) parts.push(schema.description);
+  // a file's description goes on to say how the API takes it (base64, multipart): the page
+  // needs only its first clause
+  const description = widgetKind(schema) === 'file' ? (schema.description || '').split('；')[0] : schema.description;
+  if (description && !skip) parts.push(description);
   if (Array.isArray(schema.examples) && schema.examples.length && typeof schema.examples[0] !== 'object') {
     parts.push(`例：${schema.examples[0]}`);
   }

@@ -1,0 +1,141 @@
+"""Browser fixtures: the app served on a free port from a throwaway instance, and headless Chromium.
+
+The live server runs the real app (CSRF on, migrations applied, an office user created) in a thread;
+Playwright drives Debian's /usr/bin/chromium. Each page a test opens records its console errors
+(CSP violations among them) and its uncaught exceptions, so that a test can insist there are none.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from ..conftest import ARTIFACTS, make_app
+
+CHROMIUM = os.environ.get("FORMSVC_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+OFFICE_USER = ("clerk", "correct horse battery")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = ARTIFACTS / "web"
+
+
+@dataclass
+class LiveServer:
+    """The app answering on a real port: its URL, and the app for setting up data directly."""
+
+    app: Flask
+    url: str
+    server: BaseWSGIServer = field(repr=False)
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path) -> Iterator[LiveServer]:
+    from formsvc import db, users
+
+    tmp_path = tmp_path_factory.mktemp("live")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        app = make_app(tmp_path, font_dir, monkeypatch, WTF_CSRF_ENABLED=True,
+                       PUBLIC_URL="http://127.0.0.1", TESTING=False)
+    db.upgrade(app)
+    with app.app_context():
+        users.create(db.session(), *OFFICE_USER)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    # the QR codes of certificates issued here must open this server's /v/ pages
+    app.config["PUBLIC_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield LiveServer(app, url, server)
+    server.shutdown()
+    thread.join(10)
+    db.dispose(app)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not (os.path.isfile(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (Debian package chromium; make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+#: Chromium logs every fetch answered with an error status; these statuses are the API's answers
+#: the pages expect and show (a 422 lists the errors), not faults of the page
+EXPECTED_ANSWERS = re.compile(r"Failed to load resource: the server responded with a status of "
+                              r"(400|401|403|409|413|415|422|429)\b")
+
+
+@dataclass
+class PageLog:
+    """What the browser complained about while the test ran (CSP violations are console errors)."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return [m for m in self.console_errors if not EXPECTED_ANSWERS.match(m)] + self.page_errors
+
+
+def open_page(browser: Any, viewport: dict[str, int] = DESKTOP) -> tuple[Any, Any, PageLog]:
+    context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True,
+                                  timezone_id="Asia/Shanghai")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    log = PageLog()
+    page.on("console", lambda message: message.type == "error" and log.console_errors.append(message.text))
+    page.on("pageerror", lambda error: log.page_errors.append(str(error)))
+    return context, page, log
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop-sized page; its log is at page.formsvc_log."""
+    context, page, log = open_page(browser)
+    page.formsvc_log = log
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    context, page, log = open_page(browser, PHONE)
+    page.formsvc_log = log
+    yield page
+    context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """A full-page screenshot kept in test-artifacts/web/ for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page: Any, live_server: LiveServer, next_path: str = "/office/") -> None:
+    page.goto(live_server("/office/login?next=" + next_path))
+    page.get_by_label("用户名").fill(OFFICE_USER[0])
+    page.get_by_label("密码").fill(OFFICE_USER[1])
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(live_server(next_path))
