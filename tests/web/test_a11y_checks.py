@@ -20,8 +20,10 @@ PAGE = """<!doctype html><html lang="zh-CN"><head><style>
 @pytest.mark.parametrize(("extra", "check", "complaint"), [
     ('<p class="faint">浅灰色的字</p>', check_contrast, "浅灰色的字"),
     ('<input id="b">', check_labels, 'id="b"'),
-    ('<a class="quiet" href="#x">看不见焦点</a>', lambda page: tab_through(page, ["看不见焦点"]), "focus not visible"),
-    ('<button>不存在的按钮</button>', lambda page: tab_through(page, ["另一个按钮"], limit=6), "never reached"),
+    ('<a class="quiet" href="#x">看不见焦点</a>', lambda page: tab_through(page, ["看不见焦点"]),
+     "focus not visible"),
+    ('<button>不存在的按钮</button>', lambda page: tab_through(page, ["另一个按钮"], limit=6),
+     "never reached"),
 ])
 def test_each_check_fails_on_a_page_that_breaks_it(page, extra, check, complaint):
     page.set_content(PAGE.replace("{extra}", extra))
