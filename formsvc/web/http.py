@@ -74,11 +74,12 @@ def multipart_body(file_fields: Collection[str]) -> Any:
     return data
 
 
-def uploaded_file(field: str, what: str) -> bytes:
+def uploaded_file(field: str, what: str, *, optional: Collection[str] = ()) -> bytes:
     """The bytes of the one file part named field of a multipart/form-data request.
 
     what names the file in messages (Excel 工作簿（.xlsx）). What the file is, is for the caller
-    to find out from its bytes: a declared content type or file name proves nothing.
+    to find out from its bytes: a declared content type or file name proves nothing. optional
+    names other file parts the request may carry (read them with optional_file).
     """
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType(
@@ -88,10 +89,19 @@ def uploaded_file(field: str, what: str) -> bytes:
     upload = request.files.get(field)  # parsing the body enforces MAX_CONTENT_LENGTH (413)
     if upload is None:
         raise MalformedRequest(f"缺少上传的{what}（字段名 {field}）", loc=(field,))
-    others = [name for name in request.files if name != field]
+    others = [name for name in request.files if name != field and name not in optional]
     if others:
-        raise MalformedRequest(f"不认识的上传文件字段：{others[0]}（只接受 {field}）", loc=(others[0],))
+        accepted = "、".join((field, *optional))
+        raise MalformedRequest(f"不认识的上传文件字段：{others[0]}（只接受 {accepted}）", loc=(others[0],))
     return upload.read()
+
+
+def optional_file(field: str) -> bytes | None:
+    """The bytes of the file part named field, or None when there is none (or it is empty: a
+    browser sends an empty part for a file input left empty)."""
+    upload = request.files.get(field)
+    content = upload.read() if upload is not None else b""
+    return content or None
 
 
 def _json_reason(error: json.JSONDecodeError) -> str:
