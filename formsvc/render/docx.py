@@ -10,9 +10,11 @@ import functools
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
+from jinja2 import Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..forms.base import Document
@@ -25,9 +27,27 @@ def word_paragraphs(value: str | None) -> str:
     return (value or "").replace("\n", "\a")
 
 
+class WordEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox for Word templates: each document XML is compiled once, not on every render.
+
+    docxtpl hands the environment the whole XML of the document (and of each property) as a
+    template source every time it renders; compiling it is most of the cost of a render.
+    """
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:
+        if globals is None and template_class is None and isinstance(source, str):
+            return _compiled(self, source)
+        return super().from_string(source, globals, template_class)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(env: WordEnvironment, source: str) -> Template:
+    return ImmutableSandboxedEnvironment.from_string(env, source)
+
+
 @functools.cache
 def _environment() -> ImmutableSandboxedEnvironment:
-    env = environment()
+    env = environment(kind=WordEnvironment)
     env.filters["paragraphs"] = word_paragraphs
     return env
 

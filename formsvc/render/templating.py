@@ -44,9 +44,16 @@ FILTERS = {
 }
 
 
-def environment(roots: Sequence[Path] = ()) -> ImmutableSandboxedEnvironment:
-    """A fresh sandboxed environment; templates can read data, never change or reach beyond it."""
-    env = ImmutableSandboxedEnvironment(
+def environment(
+    roots: Sequence[Path] = (),
+    *,
+    kind: type[ImmutableSandboxedEnvironment] = ImmutableSandboxedEnvironment,
+) -> ImmutableSandboxedEnvironment:
+    """A fresh sandboxed environment; templates can read data, never change or reach beyond it.
+
+    kind is the environment class: a renderer may subclass the sandbox (to cache, say).
+    """
+    env = kind(
         autoescape=True,
         loader=FileSystemLoader([str(r) for r in roots]) if roots else None,
         trim_blocks=True,
