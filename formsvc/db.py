@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,11 +47,16 @@ def make_engine(url: str) -> Engine:
 
 
 def engine_for(app: Flask) -> Engine:
-    # created lazily, so that a gunicorn worker forked from a preloaded app opens its own pool
+    # created lazily, so that a gunicorn worker forked from a preloaded app opens its own pool;
+    # and if the parent did touch the database before forking, the child leaves the inherited
+    # connections to the parent (close=False) and opens its own
     state = app.extensions.setdefault("formsvc.db", {})
+    if state.get("pid") != os.getpid() and "engine" in state:
+        state.pop("engine").dispose(close=False)
     if "engine" not in state:
         state["engine"] = make_engine(app.config["DATABASE_URL"])
         state["sessions"] = sessionmaker(state["engine"], expire_on_commit=False)
+        state["pid"] = os.getpid()
     return state["engine"]
 
 
