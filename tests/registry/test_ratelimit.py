@@ -1,0 +1,118 @@
+"""Per-client rate limits on verification, shared by every worker (database or Redis), answered 429."""
+
+from __future__ import annotations
+
+import pytest
+
+from formsvc import db
+from formsvc.web import ratelimit
+from formsvc.web.ratelimit import Limit
+
+from ..conftest import make_app
+from .conftest import code_of
+
+#: the middle of an hour: the fixed window cannot end while a test runs
+NOW = 1_760_000_000 // 3600 * 3600 + 1800
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [("60/minute", Limit(60, 60)), ("60/minutes", Limit(60, 60)), (" 5 / second ", Limit(5, 1)),
+     ("1000/hour", Limit(1000, 3600)), ("10/5minutes", Limit(10, 300)), ("20000/day", Limit(20000, 86400)),
+     ("off", None), ("OFF", None), ("0", None)],
+)
+def test_limits_read_as_people_write_them(text, limit):
+    assert Limit.parse(text) == limit
+
+
+@pytest.mark.parametrize("text", ["60", "sixty/minute", "60/fortnight", "0/minute", "-1/minute"])
+def test_a_limit_that_cannot_be_read_is_refused_at_start_up(text):
+    with pytest.raises(ValueError, match="VERIFY_RATE_LIMIT"):
+        Limit.parse(text)
+
+
+@pytest.fixture
+def limited_app(registry_app, monkeypatch):
+    monkeypatch.setattr(ratelimit.time, "time", lambda: NOW)
+    registry_app.config["VERIFY_RATE_LIMIT"] = "3/hour"
+    ratelimit.init_app(registry_app)
+    return registry_app
+
+
+def verification_urls(certificate):
+    code = code_of(certificate)
+    return [f"/v/{code}", f"/api/v1/verify/{code}",
+            f"/verify?number={certificate['number']}&name=李䶮", f"/v/{code}"]
+
+
+def assert_limited(response, *, json):
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 1800
+    if json:
+        message = response.get_json()["errors"][0]["msg"]
+        assert message == "查询过于频繁：每个客户端每小时最多查询 3 次，请 1800 秒后再试"
+    else:
+        html = response.get_data(as_text=True)
+        assert "请求过于频繁" in html and "每小时最多查询 3 次" in html
+
+
+def test_each_client_may_verify_so_often_across_pages_and_json(limited_app, issued):
+    client = limited_app.test_client()
+    first, second, third, fourth = verification_urls(issued)
+    assert [client.get(url).status_code for url in (first, second, third)] == [200, 200, 200]
+    assert_limited(client.get(fourth), json=False)
+    assert_limited(client.get(second), json=True)
+    # another client is counted on its own
+    other = client.get(first, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert other.status_code == 200
+
+
+def test_the_blank_look_up_form_is_not_counted(limited_app, issued):
+    client = limited_app.test_client()
+    for _ in range(5):
+        assert client.get("/verify").status_code == 200
+    assert client.get(verification_urls(issued)[0]).status_code == 200
+
+
+def test_workers_share_the_counts_through_the_database(limited_app, issued, tmp_path, font_dir,
+                                                       monkeypatch):
+    # a second app on the same database is what a second gunicorn worker is: no shared memory
+    second = make_app(tmp_path / "second", font_dir, monkeypatch,
+                      DATABASE_URL=limited_app.config["DATABASE_URL"], VERIFY_RATE_LIMIT="3/hour")
+    try:
+        url = verification_urls(issued)[0]
+        one, two = limited_app.test_client(), second.test_client()
+        assert [c.get(url).status_code for c in (one, two, one)] == [200, 200, 200]
+        assert_limited(two.get(url), json=False)
+    finally:
+        db.dispose(second)
+
+
+def test_counts_can_live_in_redis(registry_app, issued, redis_url, monkeypatch):
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    monkeypatch.setattr(ratelimit.time, "time", lambda: NOW)
+    registry_app.config.update(VERIFY_RATE_LIMIT="3/hour", RATE_LIMIT_STORAGE=redis_url)
+    ratelimit.init_app(registry_app)
+    client = registry_app.test_client()
+    url = verification_urls(issued)[1]
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    assert_limited(client.get(url), json=True)
+    keys = redis.Redis.from_url(redis_url).keys("formsvc:rate:verify:*")
+    assert keys == [f"formsvc:rate:verify:127.0.0.1:{NOW // 3600 * 3600}".encode()]
+
+
+def test_an_ipv6_client_is_its_64_prefix(limited_app, issued):
+    client = limited_app.test_client()
+    url = verification_urls(issued)[0]
+    addresses = ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3", "2001:db8:1:2::4"]
+    statuses = [client.get(url, environ_base={"REMOTE_ADDR": a}).status_code for a in addresses]
+    assert statuses == [200, 200, 200, 429]
+    assert client.get(url, environ_base={"REMOTE_ADDR": "2001:db8:1:3::1"}).status_code == 200
+
+
+def test_unknown_storage_is_refused(registry_app):
+    registry_app.config["RATE_LIMIT_STORAGE"] = "memcached://localhost"
+    with pytest.raises(ValueError, match="RATE_LIMIT_STORAGE"):
+        ratelimit.init_app(registry_app)
