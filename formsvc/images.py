@@ -8,7 +8,8 @@ the original file (EXIF, GPS position, ICC tricks, trailing data) reaches a docu
 
 Use ``prepare_photo(raw_bytes)`` for files (multipart parts, members of a photos ZIP) and
 ``photo_from_text(text)`` for base64 or data URLs; both raise InvalidImage naming the field. Forms
-declare a photo field as ``PhotoField`` (see crossover_application).
+declare a photo field as ``PhotoField`` (see crossover_application). A ZIP of photos named by
+identity number is opened by ``formsvc.sheets.photos.read_photo_archive``.
 """
 
 from __future__ import annotations
