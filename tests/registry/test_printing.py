@@ -1,0 +1,84 @@
+"""Certificates as print: many in one PDF, one per page, each page with its own QR code and the seal once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from formsvc.errors import SetupError
+from formsvc.registry import printing, service
+
+from ..conftest import flat, pdf_qr_codes, pdf_text
+from .conftest import SEAL, request_for
+
+
+@pytest.fixture
+def three(session, settings):
+    results = service.issue_many(session, [request_for(i) for i in (1, 2, 3)], actor="批量",
+                                 settings=settings)
+    return [r.certificate for r in results]
+
+
+def test_several_certificates_print_one_per_page_in_order(registry_app, settings, three):
+    with registry_app.app_context():
+        rendered = printing.render_certificates(three, settings, printing.Seal.from_file(SEAL))
+    pages = pdf_text(rendered.content)
+    assert len(pages) == 3
+    for page, certificate in zip(pages, three, strict=True):
+        assert certificate.number in flat(page)
+        assert certificate.record.approval_number in flat(page)
+    codes = pdf_qr_codes(rendered.content)
+    assert [[qr.text for qr in page] for page in codes] == [
+        [settings.verify_url(c.code)] for c in three
+    ]
+
+
+def test_the_seal_is_embedded_once_however_many_pages_show_it(registry_app, settings, three):
+    with registry_app.app_context():
+        rendered = printing.render_certificates(three, settings, printing.Seal.from_file(SEAL))
+    reader = PdfReader(io.BytesIO(rendered.content))
+    images = set()
+    for page in reader.pages:
+        xobjects = page["/Resources"]["/XObject"]
+        images |= {xobjects.raw_get(name).idnum for name in xobjects
+                   if xobjects[name].get_object()["/Subtype"] == "/Image"}
+    assert len(images) == 1
+
+
+def test_without_a_seal_nothing_is_drawn_in_its_place(registry_app, settings, three):
+    with registry_app.app_context():
+        rendered = printing.render_certificates(three[:1], settings, None)
+    resources = PdfReader(io.BytesIO(rendered.content)).pages[0]["/Resources"]
+    xobjects = resources.get("/XObject", {})
+    assert [name for name in xobjects if xobjects[name].get_object()["/Subtype"] == "/Image"] == []
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("seal.gif", b"GIF89a", "印章图片应为 PNG、JPEG 或 SVG 文件"),
+    ("missing.png", None, "无法读取印章图片"),
+])
+def test_a_seal_that_cannot_be_used_is_a_setup_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SetupError, match=message):
+        printing.Seal.from_file(path)
+
+
+def test_the_specimen_seal_is_marked_as_such():
+    from PIL import Image
+
+    image = Image.open(SEAL)
+    assert image.size == (496, 496) and image.mode == "RGBA"
+    # the maker draws 样章 and 非真实印章 into it (form_templates/certificate/make_seal.py)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_seal", SEAL.parents[2] / "form_templates" / "certificate" / "make_seal.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.CENTRE_TEXT == "样章" and module.BOTTOM_TEXT == "非真实印章"
+    assert module.draw_seal().tobytes() == image.tobytes()
