@@ -112,6 +112,29 @@ def pdf_text(content: bytes) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages]
 
 
+def pdf_drawn_images(content: bytes) -> list[list[tuple[Any, tuple[float, ...]]]]:
+    """Per page, each image XObject the page draws, with the matrix it is drawn with (width
+    and height in points at [0] and [3], position at [4], [5]). Pages may share a resource
+    dictionary listing every image, so what is drawn is read from the content stream."""
+    from pypdf import PdfReader
+
+    pages = []
+    for page in PdfReader(io.BytesIO(content)).pages:
+        xobjects = page["/Resources"].get("/XObject", {})
+        drawn: list[tuple[Any, tuple[float, ...]]] = []
+
+        def visit(operator: bytes, operands: Any, cm: Any, tm: Any,
+                  xobjects: Any = xobjects, drawn: list = drawn) -> None:
+            if operator == b"Do":
+                xobject = xobjects[operands[0]].get_object()
+                if xobject["/Subtype"] == "/Image":
+                    drawn.append((xobject, tuple(cm)))
+
+        page.extract_text(visitor_operand_before=visit)
+        pages.append(drawn)
+    return pages
+
+
 def pdf_pages_as_images(content: bytes, dpi: int = 300) -> list[Any]:
     """Each page rendered as a PIL image at dpi, as a printer or a scanner would see it."""
     import pypdfium2
