@@ -19,7 +19,7 @@ from formsvc.forms.crossover import CANDIDATE_SOURCES, EDUCATION
 from formsvc.forms.crossover_eligibility import anniversary
 from formsvc.identity import DOCUMENT_TYPES, official_date
 
-from ..conftest import docx_text, flat, pdf_text, sample, save_artifact
+from ..conftest import docx_text, flat, pdf_drawn_images, pdf_text, sample, save_artifact
 
 URL = "/api/v1/forms/crossover-application"
 TITLE = "武汉市专业技术人才向高技能人才贯通个人申报表"
@@ -58,18 +58,9 @@ def jpeg(size=(400, 560), kind="JPEG") -> bytes:
     return out.getvalue()
 
 
-def pdf_images(content: bytes) -> list[tuple[str, tuple[float, ...]]]:
-    """(name, transformation matrix) of every image XObject drawn on the first page."""
-    page = PdfReader(io.BytesIO(content)).pages[0]
-    drawn: list[tuple[str, tuple[float, ...]]] = []
-    xobjects = page["/Resources"].get("/XObject", {})
-
-    def visit(operator, operands, cm, tm):
-        if operator == b"Do" and xobjects[operands[0]].get_object()["/Subtype"] == "/Image":
-            drawn.append((str(operands[0]), tuple(cm)))
-
-    page.extract_text(visitor_operand_before=visit)
-    return drawn
+def pdf_images(content: bytes) -> list[tuple[float, ...]]:
+    """The matrix of every image drawn on the first page."""
+    return [matrix for _xobject, matrix in pdf_drawn_images(content)[0]]
 
 
 def render(client, data, extension="pdf"):
@@ -113,7 +104,7 @@ def test_pdf_draws_the_photo_as_a_two_inch_image_in_the_top_right_cell(client):
     response = render(client, data)
     drawn = pdf_images(response.data)
     assert len(drawn) == 1
-    a, b, c, d, x, y = drawn[0][1]
+    a, b, c, d, x, y = drawn[0]
     assert (a, d) == pytest.approx(TWO_INCH_PT, abs=0.5)  # 35 × 49 mm
     assert b == c == 0
     page = PdfReader(io.BytesIO(response.data)).pages[0]
