@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pypdfium2
 import pytest
 import weasyprint
@@ -38,3 +40,15 @@ def test_a_failed_merge_leaves_no_file(tmp_path):
         writer.append(chunk("a", 1))
         raise ValueError("chunk 2 failed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_single_pages_are_whole_pdfs_of_one_page_each():
+    from formsvc.jobs.merge import single_pages
+
+    singles = list(single_pages(chunk("s", 3)))
+    assert len(singles) == 3
+    for index, single in enumerate(singles):
+        reader = PdfReader(io.BytesIO(single))
+        assert len(reader.pages) == 1
+        assert reader.pages[0].extract_text().startswith(f"证书 s-{index}")
+        assert len(pypdfium2.PdfDocument(single)) == 1
