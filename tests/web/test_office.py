@@ -1,0 +1,169 @@
+"""The office pages through the test client: who gets in, for how long, and revocation in two steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from formsvc import db, users
+from formsvc.registry import audit, service
+from formsvc.web import office
+
+from ..conftest import make_app
+from ..registry.conftest import SEAL, request_for
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def office_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    app = make_app(tmp_path, font_dir, monkeypatch, SEAL_IMAGE=str(SEAL))
+    db.upgrade(app)
+    with app.app_context():
+        users.create(db.session(), "clerk", PASSWORD)
+    yield app
+    db.dispose(app)
+
+
+@pytest.fixture
+def clerk(office_app: Flask) -> FlaskClient:
+    client = office_app.test_client()
+    response = client.post("/office/login", data={"name": "clerk", "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def certificate(office_app: Flask) -> service.CertificateRecord:
+    with office_app.app_context():
+        settings = service.RegistrySettings.from_config(office_app.config)
+        return service.issue(db.session(), request_for(1), actor="test", settings=settings).certificate
+
+
+@pytest.mark.parametrize("path", [
+    "/office/", "/office/certificates?q=李", "/office/certificates/HB20260000001R", "/office/audit",
+])
+def test_every_office_page_asks_for_the_login_first(office_app, path):
+    response = office_app.test_client().get(path)
+    assert response.status_code == 302
+    assert response.location.startswith("/office/login?next=")
+
+
+@pytest.mark.parametrize(("next_path", "landing"), [
+    ("/office/audit", "/office/audit"),
+    ("//evil.example/", "/office/"),
+    ("/\\evil.example/", "/office/"),
+    ("https://evil.example/", "/office/"),
+    ("", "/office/"),
+])
+def test_login_returns_only_to_pages_of_this_site(office_app, next_path, landing):
+    response = office_app.test_client().post(f"/office/login?next={next_path}",
+                                             data={"name": "clerk", "password": PASSWORD})
+    assert response.location == landing
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"name": "clerk", "password": "wrong password"}, "用户名或密码不正确"),
+    ({"name": "nobody", "password": PASSWORD}, "用户名或密码不正确"),
+    ({"name": "", "password": PASSWORD}, "请输入用户名"),
+    ({"name": "clerk", "password": ""}, "请输入密码"),
+    ({"name": "clerk", "password": "x" * 300}, "密码过长"),
+])
+def test_login_refusals_say_why_without_telling_which_part_was_wrong(office_app, data, message):
+    response = office_app.test_client().post("/office/login", data=data)
+    assert response.status_code in (200, 401)
+    assert message in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers or "user_id" not in response.headers["Set-Cookie"]
+
+
+def test_a_login_lasts_a_working_day(clerk, monkeypatch):
+    assert clerk.get("/office/").status_code == 200
+    later = office.time.time() + office.SESSION_SECONDS + 1
+    monkeypatch.setattr(office.time, "time", lambda: later)
+    assert clerk.get("/office/").status_code == 302
+
+
+def test_a_removed_user_is_logged_out(office_app, clerk):
+    with office_app.app_context():
+        session = db.session()
+        session.delete(session.get(users.User, 1))
+        session.commit()
+    assert clerk.get("/office/").status_code == 302
+
+
+def test_logout_is_a_post(clerk):
+    assert clerk.get("/office/logout").status_code == 405
+    assert clerk.post("/office/logout").location == "/office/login"
+    assert clerk.get("/office/").status_code == 302
+
+
+def test_search_lists_the_certificate(clerk, certificate):
+    html = clerk.get("/office/certificates?q=李").get_data(as_text=True)
+    assert certificate.number in html and "有效" in html
+    html = clerk.get("/office/certificates?q=赵").get_data(as_text=True)
+    assert "没有找到与“赵”相符的证书" in html
+
+
+@pytest.mark.parametrize(("number", "status", "message"), [
+    ("HB20260000001Q", 422, "证书编号校验位错误"),
+    ("HB20269999999", 404, None),
+])
+def test_an_unknown_or_mistyped_number_is_a_clear_page(clerk, certificate, number, status, message):
+    from stdnum.iso7064 import mod_37_36
+
+    if status == 404:
+        number += mod_37_36.calc_check_digit(number)
+    response = clerk.get(f"/office/certificates/{number}", headers={"Accept": "text/html"})
+    assert response.status_code == status
+    assert (message or f"没有编号为 {number} 的证书") in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("reason", "message"), [
+    ("", "请填写撤销原因"),
+    ("   ", "请填写撤销原因"),
+    ("理" * 201, "撤销原因不能超过200个字"),
+])
+def test_revocation_needs_a_reason(office_app, clerk, certificate, reason, message):
+    response = clerk.post(f"/office/certificates/{certificate.number}/revoke", data={"reason": reason})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with office_app.app_context():
+        assert service.find(db.session(), certificate.number).valid
+
+
+def test_revocation_is_confirmed_then_done_once_and_audited(office_app, clerk, certificate):
+    number, reason = certificate.number, "申报材料弄虚作假"
+    confirm = clerk.post(f"/office/certificates/{number}/revoke", data={"reason": reason})
+    assert confirm.status_code == 200
+    html = confirm.get_data(as_text=True)
+    assert "确认撤销证书？" in html and reason in html
+    with office_app.app_context():
+        assert service.find(db.session(), number).valid  # nothing happens before the confirmation
+
+    done = clerk.post(f"/office/certificates/{number}/revoke/confirm", data={"reason": reason})
+    assert done.location == f"/office/certificates/{number}"
+    page = clerk.get(done.location).get_data(as_text=True)
+    assert f"证书 {number} 已撤销" in page and "office:clerk" in page
+    with office_app.app_context():
+        record = service.find(db.session(), number)
+        assert not record.valid and record.revoke_reason == reason and record.revoked_by == "office:clerk"
+        [line] = [e for e in audit.entries(db.session(), number=number) if e.action == "revoke"]
+        assert line.actor == "office:clerk" and line.detail == {"reason": reason}
+
+    again = clerk.post(f"/office/certificates/{number}/revoke/confirm", data={"reason": "再次撤销"})
+    page = clerk.get(again.location).get_data(as_text=True)
+    assert "撤销未执行：证书" in page and f"原因：{reason}" in page
+    assert "下一步：确认撤销" not in page  # a revoked certificate offers no second revocation
+
+
+def test_audit_log_lists_the_newest_first_and_filters_by_number(office_app, clerk, certificate):
+    clerk.post(f"/office/certificates/{certificate.number}/revoke/confirm", data={"reason": "撤销测试"})
+    html = clerk.get("/office/audit").get_data(as_text=True)
+    assert html.index("撤销证书") < html.index("签发证书")
+    assert "原因：撤销测试" in html and "职称名称：工程师" in html
+    filtered = clerk.get("/office/audit?number=HB0000000000").get_data(as_text=True)
+    assert "没有记录" in filtered
