@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, undefer
@@ -515,13 +515,18 @@ def revoke(session: Session, number: str, *, reason: str, actor: str) -> Certifi
 
 # --- verifying -------------------------------------------------------------------------------
 
-_PUBLIC_COLUMNS = (
-    Certificate.code, Certificate.number, Certificate.name, Certificate.id_number, Certificate.series,
-    Certificate.speciality, Certificate.title, Certificate.level, Certificate.committee,
-    Certificate.approver, Certificate.approval_number, Certificate.approval_date,
-    Certificate.issuing_body, Certificate.issued_on, Certificate.status, Certificate.revoked_at,
-    Certificate.revoke_reason,
+#: the columns a verification reads: what the public sees, the code to compare, the status
+PUBLIC_COLUMNS: tuple[str, ...] = (
+    "code", "number", "name", "id_number", "series", "speciality", "title", "level", "committee",
+    "approver", "approval_number", "approval_date", "issuing_body", "issued_on", "status",
+    "revoked_at", "revoke_reason",
 )
+# Verification is the public service's hot path (every scan of a QR code): plain Core statements
+# on the table, built once, run on the session's connection, cost a tenth of an ORM query
+_TABLE = Certificate.__table__
+_PUBLIC = select(*(_TABLE.c[name] for name in PUBLIC_COLUMNS))
+_BY_CODE = _PUBLIC.where(_TABLE.c.code_digest == bindparam("digest"))
+_BY_NUMBER = _PUBLIC.where(_TABLE.c.number == bindparam("number"))
 
 
 def _verification(row: Any) -> Verification:
@@ -539,9 +544,7 @@ def verify(session: Session, code: str) -> Verification:
     """What the QR code's page shows: the certificate with this verification code, if any."""
     if not plausible_code(code):
         return Verification(NOT_FOUND)  # forged or truncated: not worth a query
-    row = session.execute(
-        select(*_PUBLIC_COLUMNS).where(Certificate.code_digest == secret_digest(code))
-    ).one_or_none()
+    row = session.connection().execute(_BY_CODE, {"digest": secret_digest(code)}).one_or_none()
     if row is None or not hmac.compare_digest(row.code.encode(), code.encode()):
         return Verification(NOT_FOUND)
     return _verification(row)
@@ -561,7 +564,7 @@ def look_up(session: Session, number: str, name: str) -> Verification:
     mistake is told apart from a certificate that does not exist.
     """
     number = checked_number(number)
-    row = session.execute(select(*_PUBLIC_COLUMNS).where(Certificate.number == number)).one_or_none()
+    row = session.connection().execute(_BY_NUMBER, {"number": number}).one_or_none()
     if row is None or not same_name(name, row.name):
         return Verification(NOT_FOUND)
     return _verification(row)
