@@ -140,10 +140,11 @@ def test_a_sheet_with_errors_is_a_422_with_every_cell_and_nothing_rendered(clien
 def test_what_the_application_cannot_take_is_reported_at_the_sheet_cell(client):
     edits = [
         replace(0, 原证书等级="高级"),  # 副高级 or 正高级?
-        replace(1, 原证书职业="工程技术研究与开发管理系列专业技术", 从事专业="软件工程"),
+        replace(1, 原证书职业="工程", 从事专业="计算机软件与理论及其应用技术研究所"),
         replace(2, 原证书职业="工程", 从事专业=None),
         replace(3, 原证书等级="助理级", 级别="一级/高级技师"),
-        replace(4, 职业名称="焊工" * 10, 工种名称="电焊工" * 4),
+        replace(4, 职业名称="焊工" * 10, 工种名称="电焊工" * 4,
+                原证书职业="工程技术研究与开发管理系列专业技术"),
     ]
     sheet = summary_sheet(client, edit=lambda s, h: [e(s, h) for e in edits])
     response = post(client, sheet, "docx")
@@ -151,13 +152,14 @@ def test_what_the_application_cannot_take_is_reported_at_the_sheet_cell(client):
     assert errors_of(response) == {
         ("rows", 4, "原证书等级"):
             "第4行（AE4）：个人申报表的职称证书等级只能是：助理级、中级、副高级、正高级",
-        ("rows", 5, "原证书职业"): "第5行（AD5）：个人申报表的职称系列不能超过15个字",
+        ("rows", 5, "从事专业"): "第5行（P5）：个人申报表的职称专业不能超过16个字",
         ("rows", 6, "从事专业"):
             "第6行（P6）：个人申报表的职称专业取自原证书职业（系列-专业）或从事专业：请填写其一",
         ("rows", 7, "级别"): (
             "第7行（L7）：个人申报表的申报等级超出贯通条件：申报高级技师须取得中级职称满3年或取得高级"
             "（副高级、正高级）职称（三(二)3）；现为助理级职称，未填写取得职称时间，最高可申报高级工"),
         ("rows", 8, "职业名称"): "第8行（J8）：个人申报表的申报职业技能等级职业（工种）不能超过30个字",
+        ("rows", 8, "原证书职业"): "第8行（AD8）：个人申报表的职称系列不能超过15个字",
     }
 
 

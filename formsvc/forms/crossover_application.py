@@ -3,6 +3,9 @@
 Besides the printed fields the form takes 取得职称时间, which the table has no box for: with
 职称证书等级 it decides, under 三(二), which skill levels the applicant may apply for. /validate
 answers that as "eligibility", and a 申报等级 above it is an error citing the clause.
+
+from_summary makes every applicant's form from the rows of a filled 汇总表 (附件1), placing each
+problem at the sheet column its value came from.
 """
 
 from __future__ import annotations
@@ -152,6 +155,7 @@ def _birth_for_check(form: CrossoverApplication) -> dt.date | None:
 
 
 def eligibility(form: CrossoverApplication, on: dt.date | None = None) -> Eligibility:
+    """三(二) for the applicant, as of on (today when not given)."""
     return crossover_eligibility(form.title_grade, form.title_obtained, on or dt.date.today())
 
 
@@ -207,6 +211,29 @@ def context(form: CrossoverApplication | None) -> dict[str, Any]:
 TITLE = "武汉市专业技术人才向高技能人才贯通个人申报表"
 
 
+def document(form: CrossoverApplication | None) -> Document:
+    name = f"贯通个人申报表-{form.name}" if form else "贯通个人申报表"
+    return Document(name, context(form))
+
+
+def documents(form: CrossoverApplication | None) -> list[Document]:
+    return [document(form)]
+
+
+SPEC = FormSpec(
+    id="crossover-application",
+    title=TITLE,
+    source="武人社规〔2022〕2号 附件2",
+    purpose="专业技术人员申报职业技能评价（贯通认定）的个人申报表，一式三份，后附职称证书复印件。",
+    model=CrossoverApplication,
+    formats=("docx", "pdf"),
+    documents=documents,
+    rules=rules,
+    explain=explain,
+    uploads=("photo",),
+)
+
+
 # --- from a filled 汇总表 (附件1) -------------------------------------------------------------
 
 #: 个人申报表 field ← the 汇总表 column (SummaryRow field) its value comes from; a problem with
@@ -227,6 +254,13 @@ FROM_SUMMARY: dict[str, str] = {
 
 
 _SERIES_SPECIALITY = re.compile(r"\s*(?P<series>[^-－—/]+?)\s*[-－—/]\s*(?P<speciality>.+?)\s*")
+
+
+def _columns(row: SummaryRow) -> dict[str, str]:
+    """FROM_SUMMARY for this row: its 职称专业 comes from 从事专业 when 原证书职业 names none."""
+    if _SERIES_SPECIALITY.fullmatch(row.original_occupation):
+        return FROM_SUMMARY
+    return {**FROM_SUMMARY, "title_speciality": "profession"}
 
 
 def title_of_summary(row: SummaryRow) -> tuple[str, str | None]:
@@ -281,7 +315,7 @@ def _at_summary(row: LocatedRow, photo_loc: Loc | None, problem: Problem) -> Pro
     if field_name == "photo" and photo_loc is not None:
         reason = problem.msg.removeprefix(title_of(CrossoverApplication, "photo"))
         return Problem(photo_loc, f"{row.label}（{row.row.name}）的照片 {photo_loc[-1]}：{reason}")
-    column = FROM_SUMMARY.get(field_name)
+    column = _columns(row.row).get(field_name)
     return Problem((*row.loc, column) if column else row.loc, f"个人申报表的{problem.msg}")
 
 
@@ -330,28 +364,3 @@ def from_summary(
         if number not in used:
             warnings.append(Problem(("photos", name), f"照片 {name} 没有对应的申报人员（证件号 {number}）"))
     return SummaryApplications(tuple(forms), tuple(locs), tuple(errors), tuple(warnings))
-
-
-
-
-def document(form: CrossoverApplication | None) -> Document:
-    name = f"贯通个人申报表-{form.name}" if form else "贯通个人申报表"
-    return Document(name, context(form))
-
-
-def documents(form: CrossoverApplication | None) -> list[Document]:
-    return [document(form)]
-
-
-SPEC = FormSpec(
-    id="crossover-application",
-    title=TITLE,
-    source="武人社规〔2022〕2号 附件2",
-    purpose="专业技术人员申报职业技能评价（贯通认定）的个人申报表，一式三份，后附职称证书复印件。",
-    model=CrossoverApplication,
-    formats=("docx", "pdf"),
-    documents=documents,
-    rules=rules,
-    explain=explain,
-    uploads=("photo",),
-)
