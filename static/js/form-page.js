@@ -246,6 +246,44 @@ async function start(page) {
   }
 }
 
+/** A form that sends a filled sheet to an endpoint that answers with a file, or with its errors. */
+function startSheetTool(form) {
+  const resultElement = form.parentElement.querySelector('[data-tool-result]');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const submit = form.querySelector('button[type="submit"]');
+    const data = new FormData(form);
+    const format = data.get('format');
+    data.delete('format');
+    if (!data.get('photos') || !data.get('photos').size) data.delete('photos');
+    submit.disabled = true;
+    resultElement.replaceChildren(h('p', { class: 'muted' }, '正在读取表格并生成，人数多时需要一些时间……'));
+    try {
+      const response = await fetch(`${form.action}?format=${encodeURIComponent(format)}`, {
+        method: 'POST', body: data, credentials: 'same-origin', headers: { Accept: 'application/json, */*' },
+      });
+      if (response.ok) {
+        const name = await saveResponse(response, `下载.${format}`);
+        resultElement.replaceChildren(h('p', { class: 'notice notice--success' }, `已生成并下载：${name}`));
+        return;
+      }
+      const body = await response.json().catch(() => null);
+      const errors = errorMessages(body, response.status);
+      resultElement.replaceChildren(...[
+        h('p', { class: 'notice notice--error' }, `未生成：发现 ${errors.length} 处问题，请改正后重新上传。`),
+        importTable(errors, 'error'),
+        body && body.warnings && body.warnings.length ? importTable(body.warnings, 'warning') : null,
+      ].filter(Boolean));
+    } catch (error) {
+      resultElement.replaceChildren(h('p', { class: 'notice notice--error' }, '无法连接服务器，请稍后重试。'));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+}
+
+for (const form of document.querySelectorAll('[data-sheet-tool]')) startSheetTool(form);
+
 const CELL = /[（(]([A-Z]{1,3}[1-9]\d*)[）)]/;
 
 /** Where in the sheet a problem is: sheet row, column header and cell (B7) when the answer says. */

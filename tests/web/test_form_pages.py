@@ -194,3 +194,33 @@ def test_a_photo_is_chosen_shown_and_printed(page, live_server, tmp_path: Path):
     assert images, "the photo is not in the PDF"
     page.get_by_role("button", name="移除照片").click()
     assert preview.is_hidden()
+
+
+def test_summary_sheet_gives_every_applicants_application(page, live_server, tmp_path: Path):
+    client = live_server.app.test_client()
+    rows = sample_rows("crossover-summary")
+    sheet = tmp_path / "汇总表.xlsx"
+    sheet.write_bytes(fill(blank_template(client, "crossover-summary"), rows))
+    response = page.goto(live_server("/forms/crossover-summary"))
+    tool = page.locator("[data-sheet-tool]")
+    tool.get_by_label("填好的武汉市专业技术人才向高技能人才贯通申报汇总表（.xlsx）").set_input_files(str(sheet))
+    with page.expect_download() as download_info:
+        tool.get_by_role("button", name="生成并下载").click()
+    content = Path(download_info.value.path()).read_bytes()
+    pages = [flat(text) for text in pdf_text(content)]
+    assert len(pages) == len(rows)
+    for text, row in zip(pages, rows, strict=True):
+        assert row["姓名"] in text
+    expect(page.locator("[data-tool-result]")).to_contain_text("已生成并下载")
+
+    rows[2]["证件类型"] = "护照"
+    rows[2]["性别"] = None  # 性别 is required unless 证件类型 is 身份证
+    sheet.write_bytes(fill(blank_template(client, "crossover-summary"), rows))
+    tool.get_by_label("填好的武汉市专业技术人才向高技能人才贯通申报汇总表（.xlsx）").set_input_files(str(sheet))
+    tool.get_by_role("button", name="生成并下载").click()
+    error = page.locator("[data-tool-result] table.import-errors tbody tr").filter(has_text="性别")
+    expect(error).to_have_count(1)
+    row_number = error.locator("td").first.inner_text()
+    assert error.locator("td.cell--error").inner_text().endswith(row_number)
+    screenshot(page, "form-crossover-summary-applications-error")
+    check_page(page, response)
