@@ -11,7 +11,7 @@ from docx import Document
 from PIL import Image
 
 from .conftest import flat, pdf_drawn_images, pdf_text, sample, save_artifact
-from .sheets.workbooks import blank_template, errors_of, fill, sample_rows
+from .sheets.workbooks import blank_template, change_row, errors_of, fill, sample_rows
 
 URL = "/api/v1/forms/crossover-summary/applications"
 SUMMARY = "crossover-summary"
@@ -20,18 +20,6 @@ PLEDGE = "本人承诺，所提交资料和信息全部真实有效，如有弄�
 
 def summary_sheet(client, edit=None) -> bytes:
     return fill(blank_template(client, SUMMARY), sample_rows(SUMMARY), edit=edit)
-
-
-def replace(row_index: int, **values):
-    """Change cells of the row_index-th data row, by column header."""
-    def edit(sheet, header_row):
-        headers = [str(c.value).lstrip("*") for c in sheet[header_row]]
-        for header, value in values.items():
-            cell = sheet.cell(header_row + 1 + row_index, headers.index(header) + 1)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"
-    return edit
 
 
 def post(client, sheet: bytes | None, fmt: str = "pdf", photos: bytes | None = None, **extra):
@@ -126,7 +114,7 @@ def test_photos_from_a_zip_named_by_identity_number(client):
 
 
 def test_a_sheet_with_errors_is_a_422_with_every_cell_and_nothing_rendered(client):
-    edit = [replace(0, 证件号="420102199003072316"), replace(2, 职业名称=None)]
+    edit = [change_row(0, 证件号="420102199003072316"), change_row(2, 职业名称=None)]
     sheet = summary_sheet(client, edit=lambda s, h: [e(s, h) for e in edit])
     response = post(client, sheet)
     assert response.status_code == 422
@@ -139,11 +127,11 @@ def test_a_sheet_with_errors_is_a_422_with_every_cell_and_nothing_rendered(clien
 
 def test_what_the_application_cannot_take_is_reported_at_the_sheet_cell(client):
     edits = [
-        replace(0, 原证书等级="高级"),  # 副高级 or 正高级?
-        replace(1, 原证书职业="工程", 从事专业="计算机软件与理论及其应用技术研究所"),
-        replace(2, 原证书职业="工程", 从事专业=None),
-        replace(3, 原证书等级="助理级", 级别="一级/高级技师"),
-        replace(4, 职业名称="焊工" * 10, 工种名称="电焊工" * 4,
+        change_row(0, 原证书等级="高级"),  # 副高级 or 正高级?
+        change_row(1, 原证书职业="工程", 从事专业="计算机软件与理论及其应用技术研究所"),
+        change_row(2, 原证书职业="工程", 从事专业=None),
+        change_row(3, 原证书等级="助理级", 级别="一级/高级技师"),
+        change_row(4, 职业名称="焊工" * 10, 工种名称="电焊工" * 4,
                 原证书职业="工程技术研究与开发管理系列专业技术"),
     ]
     sheet = summary_sheet(client, edit=lambda s, h: [e(s, h) for e in edits])
@@ -182,7 +170,7 @@ def test_a_bad_photo_names_the_person_and_the_file(client):
 
 
 def test_a_character_print_cannot_draw_stops_the_pdf_but_not_the_docx(client):
-    sheet = summary_sheet(client, edit=replace(1, 姓名="张𒀀"))
+    sheet = summary_sheet(client, edit=change_row(1, 姓名="张𒀀"))
     response = post(client, sheet)
     assert response.status_code == 422
     ((loc, message),) = errors_of(response).items()
