@@ -10,7 +10,6 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from annotated_types import MaxLen
 from pydantic.fields import FieldInfo
 
 from .base import FindingsBuilder, FormModel, FormSpec, LocatedRow
@@ -74,7 +73,8 @@ def max_rows(spec: FormSpec) -> int | None:
     """How many rows the form's list may hold (its max_length), None when unbounded."""
     assert spec.rows_field is not None
     info = spec.model.model_fields[spec.rows_field]
-    return next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
+    # pydantic keeps Field(max_length=…) as an annotated_types.MaxLen in the field's metadata
+    return next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
 
 
 def cell_text(value: Any) -> str:
