@@ -8,6 +8,7 @@ with the file itself ``["file"]``. Every problem is reported, not the first only
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import logging
@@ -188,8 +189,22 @@ def read_rows(spec: FormSpec, content: bytes, limits: SheetLimits | None = None)
     if spec.row_model is None:
         raise NotFound(f"{spec.title}不是表格，不能导入 Excel", loc=("form",))
     check_workbook(content, limits or SheetLimits())
-    try:
+    with _unreadable_is_damaged():
         workbook = _open(content)
+    try:
+        with _unreadable_is_damaged():
+            return _read(spec, workbook)
+    finally:
+        workbook.close()
+
+
+@contextlib.contextmanager
+def _unreadable_is_damaged() -> Iterator[None]:
+    """Whatever the parsers raise on a damaged file becomes one 400 that says so."""
+    try:
+        yield
+    except FormsvcError:
+        raise
     except DefusedXmlException as error:
         raise MalformedRequest("文件含有不安全的 XML 声明，已拒绝", loc=FILE_LOC) from error
     except Exception as error:
@@ -197,17 +212,6 @@ def read_rows(spec: FormSpec, content: bytes, limits: SheetLimits | None = None)
         # zipfile errors, ...): each means the same thing to the clerk
         log.info("unreadable workbook: %r", error)
         raise MalformedRequest(DAMAGED, loc=FILE_LOC) from error
-    try:
-        return _read(spec, workbook)
-    except FormsvcError:
-        raise
-    except DefusedXmlException as error:
-        raise MalformedRequest("文件含有不安全的 XML 声明，已拒绝", loc=FILE_LOC) from error
-    except Exception as error:
-        log.info("unreadable worksheet: %r", error)
-        raise MalformedRequest(DAMAGED, loc=FILE_LOC) from error
-    finally:
-        workbook.close()
 
 
 def _read(spec: FormSpec, workbook: Workbook) -> ImportResult:
