@@ -129,6 +129,25 @@ def _form_paths(spec: FormSpec) -> dict[str, Any]:
             "tags": tag, "summary": f"{spec.title}：空白表格 / 导入模板", "parameters": [fmt],
             "responses": {"200": _file_response(spec.formats), **_error_responses("404")}}},
     }
+    if spec.row_model is not None:
+        problems = {"$ref": "#/components/schemas/Problems"}
+        paths[f"{base}/import"] = {"post": {
+            "tags": tag, "summary": f"{spec.title}：导入填好的 Excel（.xlsx），返回各行数据或逐格错误",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary",
+                                        "description": "填好的导入模板（.xlsx）"}},
+            }}}},
+            "responses": {
+                "200": {"description": "各行数据（rows）及其在表中的行号（row_numbers）", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "rows": {"type": "array", "items": {
+                            "$ref": f"#/components/schemas/{spec.row_model.__name__}"}},
+                        "row_numbers": {"type": "array", "items": {"type": "integer"}},
+                        "errors": problems, "warnings": problems,
+                    }}}}},
+                **_error_responses("400", "404", "413", "415", "422"),
+            }}}
     return paths
 
 
