@@ -15,7 +15,7 @@ from formsvc.forms.crossover_summary import SummaryRow
 from formsvc.sheets import ImportResult, read_rows
 
 from ..conftest import flat, pdf_text, sample, save_artifact
-from ..sheets.workbooks import blank_template, errors_of, fill, sample_rows, upload
+from ..sheets.workbooks import blank_template, change_row, errors_of, fill, sample_rows, upload
 
 FORM = "crossover-summary"
 # 武人社规〔2022〕2号 附件1, as the seed prints it (its heading's 高技术人才 is a slip for 高技能人才)
@@ -127,6 +127,8 @@ def test_the_filled_xlsx_names_the_unit_and_imports_back(client):
     save_artifact("crossover-summary.xlsx", response.data)
     book = load_workbook(io.BytesIO(response.data))
     sheet = book.worksheets[0]
+    assert sheet["A1"].value == SEED_TITLE and "填表说明附后" in [c.value for c in sheet[2]]
+    assert [str(c.value).lstrip("*") for c in sheet[3]] == SEED_COLUMNS
     assert sheet["A2"].value == f"申报单位：{data['unit']}（盖章）"
     assert [c.value for c in sheet[4]][:6] == [1, "李䶮", "身份证", "420102199003072315", None, None]
     assert sheet["F5"].value == dt.datetime(1992, 4, 17) and sheet["F5"].number_format == "yyyy-mm-dd"
@@ -174,44 +176,33 @@ def test_blank_pdf_leaves_the_unit_to_be_written_and_stamped(client):
     assert all(flat(note) in text for note in SEED_NOTES)
 
 
-def replace(row_index: int, **values):
-    def edit(sheet, header_row):
-        headers = [str(c.value).lstrip("*") for c in sheet[header_row]]
-        for header, value in values.items():
-            cell = sheet.cell(header_row + 1 + row_index, headers.index(header) + 1)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"
-    return edit
-
-
 @pytest.mark.parametrize(("edit", "errors"), [
-    (replace(0, 证件号="420102199003072316"), {("rows", 4, "证件号"): "第4行（D4）：证件号校验位错误"}),
-    (replace(1, 性别="男"), {("rows", 5, "性别"): "第5行（E5）：性别与证件号码不符（证件号码表明为女）"}),
-    (replace(0, 出生日期=dt.date(1990, 3, 8)),
+    (change_row(0, 证件号="420102199003072316"), {("rows", 4, "证件号"): "第4行（D4）：证件号校验位错误"}),
+    (change_row(1, 性别="男"), {("rows", 5, "性别"): "第5行（E5）：性别与证件号码不符（证件号码表明为女）"}),
+    (change_row(0, 出生日期=dt.date(1990, 3, 8)),
      {("rows", 4, "出生日期"): "第4行（F4）：出生日期与证件号码不符（证件号码表明为1990年3月7日）"}),
-    (replace(2, 职业名称=None), {("rows", 6, "职业名称"): "第6行（J6）：职业名称为必填项"}),
-    (replace(3, 出生日期="1991-02-30"),
+    (change_row(2, 职业名称=None), {("rows", 6, "职业名称"): "第6行（J6）：职业名称为必填项"}),
+    (change_row(3, 出生日期="1991-02-30"),
      {("rows", 7, "出生日期"): "第7行（F7）：出生日期不是存在的日期：1991-02-30"}),
-    (replace(0, 证书领取="快递到付"),
+    (change_row(0, 证书领取="快递到付"),
      {("rows", 4, "邮寄地址"): "第4行（Y4）：证书领取为快递到付时，邮寄地址为必填项"}),
-    (replace(4, 文化程度="大专"),
+    (change_row(4, 文化程度="大专"),
      {("rows", 8, "文化程度"): "第8行（G8）：文化程度只能是：" + "、".join(SEED_LISTS["文化程度"])}),
-    (replace(2, 级别="高级技师"),
+    (change_row(2, 级别="高级技师"),
      {("rows", 6, "级别"): "第6行（L6）：级别只能是：" + "、".join(SEED_LISTS["级别"])}),
-    (replace(0, 证件号=4.20102199003072e17),
+    (change_row(0, 证件号=4.20102199003072e17),
      {("rows", 4, "证件号"): (
          "第4行（D4）：证件号被存成了数字（420102199003072000），Excel 只保留15位有效数字，"
          "末尾几位已丢失：请把该列设为文本格式后重新录入"
      )}),
-    (replace(3, 性别=None, 出生日期=None),
+    (change_row(3, 性别=None, 出生日期=None),
      {("rows", 7, "性别"): "第7行（E7）：证件类型不是身份证时，性别为必填项",
       ("rows", 7, "出生日期"): "第7行（F7）：证件类型不是身份证时，出生日期为必填项"}),
-    (replace(1, 手机号码="1862700123"),
+    (change_row(1, 手机号码="1862700123"),
      {("rows", 5, "手机号码"): "第5行（N5）：手机号码应为以1开头的11位数字，现为「1862700123」"}),
-    (replace(0, 参加工作时间=dt.date(1989, 9, 1)),
+    (change_row(0, 参加工作时间=dt.date(1989, 9, 1)),
      {("rows", 4, "参加工作时间"): "第4行（O4）：参加工作时间应晚于出生日期"}),
-    (replace(1, 邮箱="zhangxy@"), {("rows", 5, "邮箱"): "第5行（Z5）：邮箱格式不正确：「zhangxy@」"}),
+    (change_row(1, 邮箱="zhangxy@"), {("rows", 5, "邮箱"): "第5行（Z5）：邮箱格式不正确：「zhangxy@」"}),
 ], ids=["check-digit", "gender", "birth-date", "missing", "bad-date", "express-without-address",
         "education-not-in-list", "level-not-in-list", "id-as-number", "non-id-without-gender",
         "mobile", "work-before-birth", "email"])
@@ -223,7 +214,7 @@ def test_a_bad_row_gets_its_errors_by_row_and_column(client, edit, errors):
 
 
 def test_numbers_typed_as_numbers_are_taken_where_exact(client):
-    edit = replace(0, 手机号码=13907151234, 邮政编码=430205, 专业年限=12.0)
+    edit = change_row(0, 手机号码=13907151234, 邮政编码=430205, 专业年限=12.0)
     content = fill(blank_template(client, FORM), sample_rows(FORM), edit=edit)
     response = upload(client, FORM, content)
     assert response.status_code == 200, response.get_json()

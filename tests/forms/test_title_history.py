@@ -13,7 +13,7 @@ from formsvc.forms import get_form
 from formsvc.forms.title_history import IDENTITY_LABELS, TitleRecord, check_record
 
 from ..conftest import flat, pdf_text, sample, save_artifact
-from ..sheets.workbooks import blank_template, errors_of, fill, sample_rows, upload
+from ..sheets.workbooks import blank_template, change_row, errors_of, fill, sample_rows, upload
 
 FORM = "title-history"
 # 咸职改办〔2024〕12号 附件4, as the seed prints it
@@ -74,7 +74,10 @@ def test_the_filled_xlsx_carries_typed_cells_and_imports_back(client):
     response = client.post(f"/api/v1/forms/{FORM}/render?format=xlsx", json=sample(FORM))
     assert response.status_code == 200
     save_artifact("title-history.xlsx", response.data)
-    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.worksheets[0]
+    assert sheet["A1"].value == SEED_TITLE and [c.value for c in sheet[2]] == SEED_COLUMNS
+    assert flat(" ".join(c.value for c in book["备注"]["A"])) == flat(" ".join(SEED_NOTES))
     first = [c.value for c in sheet[3]]
     assert first[:5] == ["李䶮", "男", "居民身份证", "420102199003072315", dt.datetime(1990, 3, 7)]
     assert sheet["D3"].data_type == "s" and sheet["E3"].number_format == "yyyy-mm-dd"
@@ -126,37 +129,26 @@ def test_blank_pdf_has_the_header_and_notes_and_room_to_write(client):
     assert all(flat(note) in text for note in SEED_NOTES)
 
 
-def replace(row_index: int, **values):
-    """An edit of the filled template: the given headers of one sample row changed."""
-    def edit(sheet, header_row):
-        headers = [c.value for c in sheet[header_row]]
-        for header, value in values.items():
-            cell = sheet.cell(header_row + 1 + row_index, headers.index(header) + 1)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"
-    return edit
-
-
 @pytest.mark.parametrize(("edit", "loc", "msg"), [
-    (replace(0, 证件号码="420102199003072316"), ("rows", 3, "证件号码"), "第3行（D3）：证件号码校验位错误"),
-    (replace(1, 性别="男"), ("rows", 4, "性别"), "第4行（B4）：性别与证件号码不符（证件号码表明为女）"),
-    (replace(0, 出生日期=dt.date(1990, 3, 8)), ("rows", 3, "出生日期"),
+    (change_row(0, 证件号码="420102199003072316"), ("rows", 3, "证件号码"),
+     "第3行（D3）：证件号码校验位错误"),
+    (change_row(1, 性别="男"), ("rows", 4, "性别"), "第4行（B4）：性别与证件号码不符（证件号码表明为女）"),
+    (change_row(0, 出生日期=dt.date(1990, 3, 8)), ("rows", 3, "出生日期"),
      "第3行（E3）：出生日期与证件号码不符（证件号码表明为1990年3月7日）"),
-    (replace(2, 职称名称=None), ("rows", 5, "职称名称"), "第5行（H5）：职称名称为必填项"),
-    (replace(3, 批准日期="2017-13-08"), ("rows", 6, "批准日期"),
+    (change_row(2, 职称名称=None), ("rows", 5, "职称名称"), "第5行（H5）：职称名称为必填项"),
+    (change_row(3, 批准日期="2017-13-08"), ("rows", 6, "批准日期"),
      "第6行（L6）：批准日期不是存在的日期：2017-13-08"),
-    (replace(3, 批准日期="2099-01-01"), ("rows", 6, "批准日期"), "第6行（L6）：批准日期不能晚于今天"),
-    (replace(4, 证件类型="身份证明"), ("rows", 7, "证件类型"),
+    (change_row(3, 批准日期="2099-01-01"), ("rows", 6, "批准日期"), "第6行（L6）：批准日期不能晚于今天"),
+    (change_row(4, 证件类型="身份证明"), ("rows", 7, "证件类型"),
      "第7行（C7）：证件类型只能是：" + "、".join(DOCUMENT_TYPES)),
     # typed into a number cell, Excel keeps 4.20106199204173E+17
-    (replace(1, 证件号码=4.20106199204173e17), ("rows", 4, "证件号码"),
+    (change_row(1, 证件号码=4.20106199204173e17), ("rows", 4, "证件号码"),
      "第4行（D4）：证件号码被存成了数字（420106199204173000），Excel 只保留15位有效数字，末尾几位已丢失："
      "请把该列设为文本格式后重新录入"),
-    (replace(0, 批准日期=dt.date(1989, 1, 1)), ("rows", 3, "批准日期"),
+    (change_row(0, 批准日期=dt.date(1989, 1, 1)), ("rows", 3, "批准日期"),
      "第3行（L3）：批准日期应晚于出生日期"),
-    (replace(5, 性别=None), ("rows", 8, "性别"), "第8行（B8）：性别为必填项"),
-    (replace(0, 姓名="=HYPERLINK(\"http://x\")"), ("rows", 3, "姓名"),
+    (change_row(5, 性别=None), ("rows", 8, "性别"), "第8行（B8）：性别为必填项"),
+    (change_row(0, 姓名="=HYPERLINK(\"http://x\")"), ("rows", 3, "姓名"),
      "第3行（A3）：姓名含有姓名中不允许的字符「=」"),
 ], ids=["check-digit", "gender", "birth-date", "missing", "bad-date", "future", "not-in-list",
         "id-as-number", "approval-before-birth", "missing-gender", "formula-text-in-name"])
@@ -168,8 +160,8 @@ def test_a_bad_row_gets_its_error_by_row_and_column(client, edit, loc, msg):
 
 
 def test_every_bad_cell_is_reported_not_only_the_first(client):
-    edits = [replace(0, 证件号码="420102199003072316"), replace(1, 性别="男"),
-             replace(2, 职称名称=None, 批准文号=None), replace(4, 证件类型="身份证明")]
+    edits = [change_row(0, 证件号码="420102199003072316"), change_row(1, 性别="男"),
+             change_row(2, 职称名称=None, 批准文号=None), change_row(4, 证件类型="身份证明")]
 
     def edit(sheet, header_row):
         for change in edits:
@@ -233,3 +225,8 @@ def test_import_refuses_non_tabular_forms_and_wrong_requests(client):
     forms = client.get("/api/v1/forms").get_json()["forms"]
     links = {f["id"]: f["links"] for f in forms}
     assert links[FORM]["import"] == f"/api/v1/forms/{FORM}/import" and "import" not in links["pledge"]
+    document = client.get("/api/v1/openapi.json").get_json()
+    rows = document["paths"][f"/api/v1/forms/{FORM}/import"]["post"]["responses"]["200"]
+    reference = rows["content"]["application/json"]["schema"]["properties"]["rows"]["items"]["$ref"]
+    row_schema = document["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    assert row_schema["properties"]["name"]["title"] == "姓名"

@@ -72,6 +72,19 @@ def fill(template: bytes, rows: Sequence[Mapping[str, Any]], *,
     return out.getvalue()
 
 
+def change_row(row_index: int, **values: Any) -> Callable[[Worksheet, int], None]:
+    """An edit for fill: in the row_index-th row (from 0), the cells under the given headers
+    (named without their *) take the given values."""
+    def edit(sheet: Worksheet, header_row: int) -> None:
+        headers = [normalized(c.value) for c in sheet[header_row]]
+        for header, value in values.items():
+            cell = sheet.cell(header_row + 1 + row_index, headers.index(header) + 1)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+    return edit
+
+
 def upload(client: FlaskClient, form_id: str, content: bytes,
            filename: str = "导入.xlsx") -> TestResponse:
     return client.post(f"/api/v1/forms/{form_id}/import",
