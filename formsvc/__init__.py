@@ -49,7 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     installed_faces()  # no Chinese fonts: refuse to start, saying which package to install
 
     from . import cli, db, errors
-    from .web import api, applications, certificates, office, openapi, pages, security, verify
+    from .web import api, applications, certificates, jobs, office, openapi, pages, security, verify
 
     errors.init_app(app)
     db.init_app(app)
@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     applications.init_app(app)
     certificates.init_app(app)
+    jobs.init_app(app)
     verify.init_app(app)
     security.init_app(app)
     pages.init_app(app)

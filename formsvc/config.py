@@ -23,6 +23,8 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_SEAL_IMAGE": ("SEAL_IMAGE", str),
     "FORMSVC_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "FORMSVC_JOB_WORKERS": ("JOB_WORKERS", int),
+    "FORMSVC_JOB_CHUNK_SIZE": ("JOB_CHUNK_SIZE", int),
+    "FORMSVC_CELERY_QUEUE": ("CELERY_QUEUE", str),
 }
 
 
@@ -53,6 +55,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # 16 MB: a summary sheet with a ZIP of 2-inch photos fits; anything larger is refused
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "JOB_WORKERS": os.cpu_count() or 1,
+        # certificates per chunk: one transaction and one WeasyPrint document each
+        "JOB_CHUNK_SIZE": 50,
+        "CELERY_QUEUE": "formsvc",
     }
 
 

@@ -77,6 +77,13 @@ def transaction(app: Flask | None = None) -> Iterator[Session]:
         yield own
 
 
+def own_session(app: Flask) -> Session:
+    """A session for work outside a request (bulk jobs), used as a context manager; the caller
+    commits each step itself, so that progress is stored as it is made."""
+    engine_for(app)
+    return app.extensions["formsvc.db"]["sessions"]()
+
+
 def close_session(_error: BaseException | None = None) -> None:
     own = g.pop("db_session", None)
     if own is not None:

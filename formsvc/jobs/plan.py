@@ -1,0 +1,207 @@
+"""Planning a bulk job: the whole sheet and its photos checked first, then staged in chunks.
+
+Nothing is issued for a sheet with any error: every problem comes back at once, located by sheet
+row and column. A valid sheet is written to the job's folder as one JSON line per row (with the
+offset of each chunk's first line kept in the database), its photos beside it, so that any worker
+on any machine sharing the folder can pick up any chunk.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import uuid
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidData, InvalidImage, MalformedRequest, Problem, UnsupportedMediaType
+from ..forms import title_history
+from ..images import Photo, prepare_photo
+from ..registry import service
+from ..registry.service import CertificateRequest
+from ..sheets.archive import MB, SheetLimits, check_entries
+from ..sheets.reader import ImportResult, locate, read_rows
+from .models import QUEUED, Job, JobChunk
+
+SPEC = title_history.SPEC
+PHOTOS_LOC = ("photos",)
+#: a ZIP of 2-inch photos: up to 20,000 files of at most 2 MB each, packed JPEGs barely shrink
+PHOTO_LIMITS = SheetLimits(max_bytes=512 * MB, max_entries=20_001, max_uncompressed=2048 * MB,
+                           max_ratio=50, ratio_floor=1 * MB)
+_PHOTO_NAME = re.compile(r"(?P<number>[0-9A-Za-z()（）\-]{4,30})\.(?:jpe?g|png)", re.IGNORECASE)
+ROWS_FILE = "rows.jsonl"
+PHOTO_DIR = "photos"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked sheet ready to become a job: its records in sheet order, and their photos."""
+
+    rows: tuple[title_history.TitleRecord, ...]
+    row_numbers: tuple[int, ...]
+    photos: Mapping[str, Photo]
+    warnings: tuple[Problem, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    def summary(self) -> str:
+        return f"{self.total} 条职称数据，{len(self.photos)} 张照片，{len(self.warnings)} 条提示"
+
+
+def read_photos(content: bytes) -> tuple[dict[str, Photo], list[Problem]]:
+    """The photos of a ZIP named by 证件号码 (420102199003071234.jpg), each checked as a photo."""
+    if not content.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise UnsupportedMediaType("照片压缩包应为 ZIP 文件（照片以证件号码命名，如 420102199003071234.jpg）",
+                                   loc=PHOTOS_LOC)
+    if len(content) > PHOTO_LIMITS.max_bytes:
+        raise InvalidData(f"照片压缩包过大：上限 {PHOTO_LIMITS.max_bytes // MB} MB", loc=PHOTOS_LOC)
+    photos: dict[str, Photo] = {}
+    problems: list[Problem] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            check_entries(archive, PHOTO_LIMITS, kind="照片压缩包", loc=PHOTOS_LOC)
+            for entry in archive.infolist():
+                name = PurePosixPath(entry.filename).name
+                if entry.is_dir() or name.startswith(".") or entry.filename.startswith("__MACOSX/"):
+                    continue
+                loc = (*PHOTOS_LOC, name)
+                match = _PHOTO_NAME.fullmatch(name)
+                if match is None:
+                    problems.append(Problem(loc, f"照片文件名「{name[:60]}」应为证件号码加 .jpg 或 .png"))
+                    continue
+                number = match["number"].upper()
+                if number in photos:
+                    problems.append(Problem(loc, f"证件号码 {number} 有不止一张照片"))
+                    continue
+                try:
+                    photos[number] = prepare_photo(archive.read(entry), label=f"照片 {name}", loc=loc)
+                except InvalidImage as error:
+                    problems.extend(error.problems)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
+        raise MalformedRequest("照片压缩包已损坏，无法打开", loc=PHOTOS_LOC) from error
+    return photos, problems
+
+
+def _certificate_problems(session: Session, result: ImportResult,
+                          photos: Mapping[str, Photo]) -> list[Problem]:
+    """What keeps valid rows from becoming certificates: an unknown level, an unprintable
+    character, the same certificate twice in the sheet, a clash with the registry."""
+    rows = result.rows
+    numbers = result.row_numbers
+    requests = [CertificateRequest(row) for row in rows]  # type: ignore[arg-type]
+    found: list[Problem] = []
+    first_row: dict[tuple[str, str, str], int] = {}
+    for index, request in enumerate(requests):
+        for problem in service.problems_of(request, (index,))[0]:
+            found.append(Problem(("rows", numbers[index], *problem.loc[1:]), problem.msg))
+        earlier = first_row.setdefault(request.key, numbers[index])
+        if earlier != numbers[index]:
+            found.append(Problem(("rows", numbers[index], "id_number"),
+                                 f"与第{earlier}行是同一证书（{title_history.RECORD_KEY}相同）"))
+    for problem in service.conflicts(session, requests):
+        index = int(problem.loc[0])
+        found.append(Problem(("rows", numbers[index], "id_number"), problem.msg))
+    problems = locate(SPEC, sorted(found, key=lambda p: int(p.loc[1]))) if found else []
+    people = {r.record.id_number for r in requests}
+    problems.extend(
+        Problem((*PHOTOS_LOC, number), f"照片 {number} 的证件号码不在表中")
+        for number in sorted(set(photos) - people)
+    )
+    return problems
+
+
+def check(session: Session, sheet: bytes, photos_zip: bytes | None = None) -> Plan:
+    """The sheet and photos as a Plan, or InvalidData with every problem found in both."""
+    result = read_rows(SPEC, sheet)
+    photos, photo_problems = read_photos(photos_zip) if photos_zip else ({}, [])
+    errors = list(result.errors)
+    # the rows that passed the sheet's own checks are checked as certificates too, so that one
+    # answer lists every problem
+    errors.extend(_certificate_problems(session, result, photos))
+    errors.extend(photo_problems)
+    errors.sort(key=lambda p: (p.loc[:1] != ("rows",), p.loc[1] if p.loc[:1] == ("rows",) and len(p.loc) > 1
+                               else 0))
+    if errors:
+        raise InvalidData(errors, warnings=result.warnings)
+    return Plan(result.rows, result.row_numbers, photos, result.warnings)  # type: ignore[arg-type]
+
+
+def job_folder(output_dir: str | Path, job_id: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{32}", job_id):
+        raise ValueError(f"not a job id: {job_id!r}")
+    return Path(output_dir) / job_id
+
+
+def stage(session: Session, plan: Plan, *, output_dir: str | Path, chunk_size: int, source_name: str,
+          actor: str, issuer_id: int | None) -> str:
+    """Write the plan to a new job folder and register the job and its chunks; returns its id.
+
+    The folder is written under a temporary name and renamed, and the job row is committed only
+    after that: a failure leaves neither a job without its rows nor rows without a job.
+    """
+    job_id = uuid.uuid4().hex
+    final = job_folder(output_dir, job_id)
+    staging = final.with_name(f".staging-{job_id}")
+    (staging / PHOTO_DIR).mkdir(parents=True)
+    chunks: list[JobChunk] = []
+    try:
+        with open(staging / ROWS_FILE, "wb") as rows_file:
+            for index, (record, sheet_row) in enumerate(zip(plan.rows, plan.row_numbers, strict=True)):
+                if index % chunk_size == 0:
+                    chunks.append(JobChunk(job_id=job_id, index=len(chunks), offset=rows_file.tell(),
+                                           count=0, finished=False))
+                chunks[-1].count += 1
+                photo = plan.photos.get(record.id_number)
+                line: dict[str, Any] = {"row": sheet_row, "record": record.model_dump(mode="json")}
+                if photo is not None:
+                    (staging / PHOTO_DIR / f"{record.id_number}.jpg").write_bytes(photo.data)
+                    line["photo"] = [photo.width_px, photo.height_px]
+                rows_file.write(json.dumps(line, ensure_ascii=False).encode() + b"\n")
+        staging.rename(final)
+        session.add(Job(id=job_id, state=QUEUED, total=plan.total, done=0, chunk_count=len(chunks),
+                        source_name=source_name[:200], photo_count=len(plan.photos), created_by=actor,
+                        issuer_id=issuer_id))
+        session.flush()
+        session.add_all(chunks)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(final, ignore_errors=True)
+        raise
+    return job_id
+
+
+def read_chunk(folder: Path, chunk: JobChunk) -> list[CertificateRequest]:
+    """The certificate requests of one chunk, read back from the job folder."""
+    requests = []
+    with open(folder / ROWS_FILE, "rb") as rows_file:
+        rows_file.seek(chunk.offset)
+        for _ in range(chunk.count):
+            line = json.loads(rows_file.readline())
+            record = title_history.TitleRecord.model_validate(line["record"])
+            photo = None
+            if "photo" in line:
+                width, height = line["photo"]
+                data = (folder / PHOTO_DIR / f"{record.id_number}.jpg").read_bytes()
+                photo = Photo(data, width, height)
+            requests.append(CertificateRequest(record, photo=photo))
+    return requests
+
+
+def pending_chunks(session: Session, job_id: str) -> Sequence[int]:
+    from sqlalchemy import select
+
+    return session.scalars(
+        select(JobChunk.index).where(JobChunk.job_id == job_id, JobChunk.finished.is_(False))
+        .order_by(JobChunk.index)
+    ).all()

@@ -1,0 +1,274 @@
+"""Running jobs: a pool of processes on this machine by default, Celery workers when configured.
+
+Both run the same steps (jobs/work.py) and differ only in who calls them: RUNNERS picks one by
+configuration (FORMSVC_CELERY_BROKER_URL).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from flask import Flask
+
+from .. import db
+from ..errors import FormsvcError, InvalidData, Problem
+from . import work
+from .plan import check, pending_chunks, stage
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+class Runner(Protocol):
+    def start(self, job_id: str) -> None:
+        """Have the job's pending chunks done, then the job finished, in the background."""
+
+
+def worker_config(app: Flask) -> dict[str, Any]:
+    """The settings a worker process needs to build the same app: everything plain in config."""
+    plain = (str, int, float, bool, type(None))
+    return {k: v for k, v in app.config.items() if isinstance(v, plain) and k.isupper()}
+
+
+def failure_message(error: BaseException) -> str:
+    if isinstance(error, FormsvcError):
+        return "批量签发中断：" + "；".join(p.msg for p in error.problems[:5])
+    return "批量签发中断：服务器内部错误，请联系管理员后重新提交或继续"
+
+
+# --- on this machine -------------------------------------------------------------------------
+
+_worker_app: Flask | None = None
+
+
+def _init_worker(config: dict[str, Any], instance_path: str) -> None:
+    from .. import create_app
+
+    global _worker_app
+    os.environ["FORMSVC_INSTANCE_PATH"] = instance_path
+    _worker_app = create_app(config)
+
+
+def _run_chunk(job_id: str, index: int) -> bool:
+    assert _worker_app is not None
+    return work.run_chunk(_worker_app, job_id, index)
+
+
+class LocalRunner:
+    """Chunks in a pool of worker processes (one per core), driven by a thread of this process."""
+
+    #: a worker process is replaced after this many chunks, so that memory cannot creep upwards
+    CHUNKS_PER_PROCESS = 40
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                # spawned, not forked: a fork would share this process's database connections
+                self._executor = concurrent.futures.ProcessPoolExecutor(
+                    max_workers=self.app.config["JOB_WORKERS"],
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_init_worker,
+                    initargs=(worker_config(self.app), self.app.instance_path),
+                    max_tasks_per_child=self.CHUNKS_PER_PROCESS,
+                )
+            return self._executor
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = None
+
+    def start(self, job_id: str) -> None:
+        threading.Thread(target=self.drive, args=(job_id,), name=f"job-{job_id[:8]}",
+                         daemon=True).start()
+
+    def drive(self, job_id: str, progress: Progress | None = None) -> bool:
+        """Run the job to its end in this thread; False if another process holds it."""
+        with self.app.app_context(), db.own_session(self.app) as session:
+            if not work.claim(session, job_id):
+                return False
+            try:
+                for attempt in range(3):
+                    try:
+                        self._run_pending(session, job_id, progress)
+                        break
+                    except concurrent.futures.process.BrokenProcessPool:
+                        # a worker died (killed, out of memory): its chunk was not counted and
+                        # is done again by a fresh pool
+                        log.warning("job %s: worker pool broke, attempt %d", job_id, attempt + 1)
+                        self._discard_executor()
+                        if attempt == 2:
+                            raise
+                work.finish(self.app, job_id)
+            except Exception as error:
+                log.exception("job %s failed", job_id)
+                work.fail(session, job_id, failure_message(error))
+            finally:
+                work.release(session, job_id)
+        return True
+
+    def _discard_executor(self) -> None:
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+
+    def _run_pending(self, session: Any, job_id: str, progress: Progress | None) -> None:
+        executor = self.executor()
+        futures = {executor.submit(_run_chunk, job_id, index) for index in pending_chunks(session, job_id)}
+        renewed = time.monotonic()
+        while futures:
+            finished, futures = concurrent.futures.wait(
+                futures, timeout=5, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in finished:
+                future.result()
+            if progress is not None:
+                current = work.status(session, job_id)
+                session.rollback()  # end the read, so the next one sees the workers' commits
+                if current is not None:
+                    progress(current.done, current.total)
+            if time.monotonic() - renewed > work.LEASE.total_seconds() / 3:
+                work.claim(session, job_id, renew=True)
+                renewed = time.monotonic()
+
+
+# --- on Celery workers -----------------------------------------------------------------------
+
+
+def make_celery(app: Flask) -> Any:
+    """The Celery app of the workers (`celery -A formsvc.jobs worker`) and of the web side."""
+    from celery import Celery
+    from celery.signals import worker_ready
+
+    celery = Celery("formsvc", broker=app.config["CELERY_BROKER_URL"])
+    celery.conf.update(
+        task_ignore_result=True,
+        # a chunk is acknowledged when done: a worker killed mid-chunk leaves it to another
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=app.config["CELERY_QUEUE"],
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+
+    @celery.task(name="formsvc.jobs.run_chunk")
+    def run_chunk_task(job_id: str, index: int) -> None:
+        try:
+            last = work.run_chunk(app, job_id, index)
+        except Exception as error:
+            log.exception("job %s chunk %d failed", job_id, index)
+            with app.app_context(), db.own_session(app) as session:
+                work.fail(session, job_id, failure_message(error))
+            return
+        if last:
+            work.finish(app, job_id)
+
+    @worker_ready.connect(weak=False)
+    def resume_on_start(**_: Any) -> None:
+        # whatever a killed worker left unfinished is queued again; doing a chunk twice is harmless
+        resumed = resume(app, only_orphaned=False)
+        if resumed:
+            log.info("resumed jobs %s", ", ".join(resumed))
+
+    celery.formsvc_run_chunk = run_chunk_task  # type: ignore[attr-defined]
+    return celery
+
+
+class CeleryRunner:
+    """Chunks as Celery tasks on a Redis broker; the worker finishing the last chunk joins them."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.celery = make_celery(app)
+
+    def start(self, job_id: str) -> None:
+        with self.app.app_context(), db.own_session(self.app) as session:
+            pending = list(pending_chunks(session, job_id))
+        if not pending:
+            work.finish(self.app, job_id)
+        for index in pending:
+            self.celery.formsvc_run_chunk.delay(job_id, index)
+
+
+RUNNERS: dict[str, Callable[[Flask], Runner]] = {"local": LocalRunner, "celery": CeleryRunner}
+
+
+def runner_for(app: Flask) -> Runner:
+    state = app.extensions.setdefault("formsvc.jobs", {})
+    if "runner" not in state:
+        kind = "celery" if app.config.get("CELERY_BROKER_URL") else "local"
+        state["runner"] = RUNNERS[kind](app)
+    return state["runner"]
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+def submit(app: Flask, sheet: bytes, *, source_name: str, photos: bytes | None, actor: str,
+           issuer_id: int | None, start: bool = True) -> tuple[str, tuple[Problem, ...]]:
+    """Check a whole 采集表 (and its photos), stage it as a job and start it.
+
+    Returns the job id and the sheet's warnings; raises InvalidData with every error, and then
+    nothing is issued and no job exists.
+    """
+    with app.app_context(), db.own_session(app) as session:
+        plan = check(session, sheet, photos)
+        job_id = stage(session, plan, output_dir=app.config["OUTPUT_DIR"],
+                       chunk_size=app.config["JOB_CHUNK_SIZE"], source_name=source_name,
+                       actor=actor, issuer_id=issuer_id)
+    if start:
+        runner_for(app).start(job_id)
+    return job_id, plan.warnings
+
+
+def resume(app: Flask, *, only_orphaned: bool = True) -> list[str]:
+    """Start again every unfinished job that no process holds (all unfinished ones if asked)."""
+    from sqlalchemy import select
+
+    from .models import UNFINISHED, Job
+
+    with app.app_context(), db.own_session(app) as session:
+        if only_orphaned:
+            job_ids = work.orphaned(session)
+        else:
+            job_ids = list(session.scalars(select(Job.id).where(Job.state.in_(UNFINISHED))))
+    runner = runner_for(app)
+    for job_id in job_ids:
+        runner.start(job_id)
+    return job_ids
+
+
+def janitor(app: Flask, interval: float = 30.0) -> threading.Thread:
+    """A thread that resumes orphaned jobs now and then: after a crash of the whole service the
+    old claims run out, and one of the restarted processes takes each job over."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                resume(app)
+            except Exception:
+                log.exception("resuming jobs failed")
+
+    thread = threading.Thread(target=watch, name="job-janitor", daemon=True)
+    thread.start()
+    return thread
+
+
+__all__ = ["RUNNERS", "CeleryRunner", "InvalidData", "LocalRunner", "resume", "runner_for", "submit"]

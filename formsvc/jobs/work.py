@@ -1,0 +1,239 @@
+"""The work of a bulk job: issue and print one chunk; once every chunk is done, join them.
+
+Each step can run twice without harm — after a crash, or when two workers pick up the same chunk:
+issuing is idempotent (the registry returns the certificate already issued for a record), files
+appear under their names only when complete, and a chunk counts towards progress only once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import Session
+
+from .. import db
+from ..registry import audit, service
+from ..registry.models import utcnow
+from ..registry.printing import render_certificates, seal_from_config
+from ..registry.service import RegistrySettings
+from .merge import StreamingPdfWriter, single_pages
+from .models import DONE, FAILED, RUNNING, STATE_TEXT, UNFINISHED, Job, JobChunk
+from .plan import job_folder, read_chunk
+
+log = logging.getLogger(__name__)
+
+PRINT_PDF = "print.pdf"
+SINGLES_ZIP = "certificates.zip"
+CHUNK_DIR = "chunks"
+#: how long a process may hold a job without renewing its claim before another takes it over
+LEASE = dt.timedelta(seconds=60)
+
+
+def folder_of(app: Flask, job_id: str) -> Path:
+    return job_folder(app.config["OUTPUT_DIR"], job_id)
+
+
+def _chunk_files(folder: Path, index: int) -> tuple[Path, Path]:
+    return folder / CHUNK_DIR / f"{index:05d}.pdf", folder / CHUNK_DIR / f"{index:05d}.zip"
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    staging = path.with_name(f".{path.name}.partial")
+    staging.write_bytes(content)
+    staging.replace(path)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Where a job stands, as the API, the office page and the CLI show it."""
+
+    id: str
+    state: str
+    total: int
+    done: int
+    source_name: str
+    created_by: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    error: str | None
+
+    @property
+    def state_text(self) -> str:
+        return STATE_TEXT[self.state]
+
+    @property
+    def progress(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in UNFINISHED
+
+    def summary(self) -> str:
+        text = f"{self.state_text}：{self.done}/{self.total}（{self.progress:.0%}）"
+        return f"{text}，{self.error}" if self.error else text
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "state": self.state,
+            "state_text": self.state_text,
+            "total": self.total,
+            "done": self.done,
+            "progress": round(self.progress, 4),
+            "source_name": self.source_name,
+            "created_by": self.created_by,
+            "created_at": self.created_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "errors": [{"loc": [], "msg": self.error}] if self.error else [],
+            "summary": self.summary(),
+        }
+
+
+def status(session: Session, job_id: str) -> JobStatus | None:
+    job = session.get(Job, job_id)
+    if job is None:
+        return None
+    return JobStatus(job.id, job.state, job.total, job.done, job.source_name, job.created_by,
+                     job.created_at, job.finished_at, job.error)
+
+
+def output(app: Flask, job_id: str, name: str) -> Path | None:
+    """The print PDF or the ZIP of a finished job, if it is there."""
+    if name not in (PRINT_PDF, SINGLES_ZIP):
+        return None
+    path = folder_of(app, job_id) / name
+    return path if path.is_file() else None
+
+
+# --- claiming a job --------------------------------------------------------------------------
+
+
+def claim(session: Session, job_id: str, *, renew: bool = False) -> bool:
+    """Take (or keep) the job for this process for LEASE; False if another process holds it."""
+    now = utcnow()
+    condition = Job.lease_until.is_(None) | (Job.lease_until < now)
+    if renew:
+        condition = condition | Job.lease_until.is_not(None)
+    taken = session.execute(
+        update(Job).where(Job.id == job_id, Job.state.in_(UNFINISHED), condition)
+        .values(lease_until=now + LEASE)
+    ).rowcount
+    session.commit()
+    return bool(taken)
+
+
+def release(session: Session, job_id: str) -> None:
+    session.execute(update(Job).where(Job.id == job_id).values(lease_until=None))
+    session.commit()
+
+
+def orphaned(session: Session) -> list[str]:
+    """Unfinished jobs no process holds: those to resume."""
+    now = utcnow()
+    return list(session.scalars(
+        select(Job.id).where(Job.state.in_(UNFINISHED),
+                             Job.lease_until.is_(None) | (Job.lease_until < now))
+        .order_by(Job.created_at)
+    ))
+
+
+def fail(session: Session, job_id: str, message: str) -> None:
+    session.rollback()
+    session.execute(update(Job).where(Job.id == job_id, Job.state.in_(UNFINISHED))
+                    .values(state=FAILED, error=message[:2000], finished_at=utcnow(), lease_until=None))
+    session.commit()
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+
+def run_chunk(app: Flask, job_id: str, index: int) -> bool:
+    """Issue and print one chunk (if not done yet); True when no chunk of the job is left."""
+    with app.app_context(), db.own_session(app) as session:
+        job = session.get(Job, job_id)
+        chunk = session.get(JobChunk, (job_id, index))
+        if job is None or chunk is None or job.state not in UNFINISHED:
+            return False
+        if not chunk.finished:
+            _issue_and_print(app, session, job, chunk)
+        return not session.scalar(select(exists().where(
+            and_(JobChunk.job_id == job_id, JobChunk.finished.is_(False)))))
+
+
+def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) -> None:
+    folder = folder_of(app, job.id)
+    settings = RegistrySettings.from_config(app.config)
+    requests = read_chunk(folder, chunk)
+    issued = service.issue_many(session, requests, actor=job.created_by, settings=settings,
+                                issuer_id=job.issuer_id)
+    certificates = [i.certificate for i in issued]
+    rendered = render_certificates(certificates, settings, seal_from_config(app.config),
+                                   override_root=Path(app.instance_path) / "form_templates",
+                                   font_dir=app.config["FONT_DIR"])
+    pdf_path, zip_path = _chunk_files(folder, chunk.index)
+    pdf_path.parent.mkdir(exist_ok=True)
+    _write_atomically(pdf_path, rendered.content)
+    staging = zip_path.with_name(f".{zip_path.name}.partial")
+    # PDFs are compressed already: stored, the ZIP costs no CPU and copies fast when joined
+    with zipfile.ZipFile(staging, "w", zipfile.ZIP_STORED) as archive:
+        for certificate, single in zip(certificates, single_pages(rendered.content), strict=True):
+            archive.writestr(f"职称证书-{certificate.number}-{certificate.record.name}.pdf", single)
+    staging.replace(zip_path)
+    # counted once, however many workers finished this chunk
+    if session.execute(
+        update(JobChunk)
+        .where(JobChunk.job_id == job.id, JobChunk.index == chunk.index, JobChunk.finished.is_(False))
+        .values(finished=True, finished_at=utcnow())
+    ).rowcount:
+        session.execute(
+            update(Job).where(Job.id == job.id)
+            .values(done=Job.done + chunk.count, state=RUNNING,
+                    started_at=job.started_at or utcnow())
+        )
+    session.commit()
+
+
+def finish(app: Flask, job_id: str) -> bool:
+    """Join the chunks into the print PDF and the ZIP, in sheet order; True if this call did."""
+    with app.app_context(), db.own_session(app) as session:
+        job = session.get(Job, job_id)
+        if job is None or job.state not in UNFINISHED:
+            return False
+        chunks = session.scalars(
+            select(JobChunk).where(JobChunk.job_id == job_id).order_by(JobChunk.index)
+        ).all()
+        if not all(c.finished for c in chunks):
+            return False
+        folder = folder_of(app, job_id)
+        with StreamingPdfWriter(folder / PRINT_PDF) as writer:
+            for chunk in chunks:
+                writer.append(_chunk_files(folder, chunk.index)[0])
+        staging = folder / f".{SINGLES_ZIP}.partial"
+        with zipfile.ZipFile(staging, "w", zipfile.ZIP_STORED) as archive:
+            for chunk in chunks:
+                with zipfile.ZipFile(_chunk_files(folder, chunk.index)[1]) as part:
+                    for entry in part.infolist():
+                        with part.open(entry) as source, archive.open(entry.filename, "w") as target:
+                            while block := source.read(1 << 20):
+                                target.write(block)
+        staging.replace(folder / SINGLES_ZIP)
+        changed = session.execute(
+            update(Job).where(Job.id == job_id, Job.state.in_(UNFINISHED))
+            .values(state=DONE, done=Job.total, finished_at=utcnow(), lease_until=None)
+        ).rowcount
+        if changed:
+            audit.record(session, job.created_by, "bulk-issue", None,
+                         job=job_id, total=job.total, source=job.source_name)
+        session.commit()
+    for chunk in chunks:
+        for path in _chunk_files(folder, chunk.index):
+            path.unlink(missing_ok=True)
+    return bool(changed)
