@@ -24,6 +24,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "FORMSVC_JOB_WORKERS": ("JOB_WORKERS", int),
     "FORMSVC_JOB_CHUNK_SIZE": ("JOB_CHUNK_SIZE", int),
+    "FORMSVC_JOB_LEASE_SECONDS": ("JOB_LEASE_SECONDS", int),
     "FORMSVC_CELERY_QUEUE": ("CELERY_QUEUE", str),
 }
 
@@ -57,6 +58,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "JOB_WORKERS": os.cpu_count() or 1,
         # certificates per chunk: one transaction and one WeasyPrint document each
         "JOB_CHUNK_SIZE": 50,
+        # a crashed process's jobs are taken over this long after its last sign of life
+        "JOB_LEASE_SECONDS": 60,
         "CELERY_QUEUE": "formsvc",
     }
 

@@ -7,6 +7,7 @@ configuration (FORMSVC_CELERY_BROKER_URL).
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import logging
 import multiprocessing
 import os
@@ -70,6 +71,9 @@ class LocalRunner:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
+        #: how long this process may hold a job without renewing its claim: after a crash,
+        #: another process takes the job over once the claim has run out
+        self.lease = dt.timedelta(seconds=app.config["JOB_LEASE_SECONDS"])
         self._lock = threading.Lock()
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
 
@@ -99,7 +103,7 @@ class LocalRunner:
     def drive(self, job_id: str, progress: Progress | None = None) -> bool:
         """Run the job to its end in this thread; False if another process holds it."""
         with self.app.app_context(), db.own_session(self.app) as session:
-            if not work.claim(session, job_id):
+            if not work.claim(session, job_id, self.lease):
                 return False
             try:
                 for attempt in range(3):
@@ -133,7 +137,8 @@ class LocalRunner:
         renewed = time.monotonic()
         while futures:
             finished, futures = concurrent.futures.wait(
-                futures, timeout=5, return_when=concurrent.futures.FIRST_COMPLETED
+                futures, timeout=min(5.0, self.lease.total_seconds() / 4),
+                return_when=concurrent.futures.FIRST_COMPLETED,
             )
             for future in finished:
                 future.result()
@@ -142,8 +147,8 @@ class LocalRunner:
                 session.rollback()  # end the read, so the next one sees the workers' commits
                 if current is not None:
                     progress(current.done, current.total)
-            if time.monotonic() - renewed > work.LEASE.total_seconds() / 3:
-                work.claim(session, job_id, renew=True)
+            if time.monotonic() - renewed > self.lease.total_seconds() / 3:
+                work.claim(session, job_id, self.lease, renew=True)
                 renewed = time.monotonic()
 
 
@@ -254,9 +259,10 @@ def resume(app: Flask, *, only_orphaned: bool = True) -> list[str]:
     return job_ids
 
 
-def janitor(app: Flask, interval: float = 30.0) -> threading.Thread:
+def janitor(app: Flask) -> threading.Thread:
     """A thread that resumes orphaned jobs now and then: after a crash of the whole service the
     old claims run out, and one of the restarted processes takes each job over."""
+    interval = app.config["JOB_LEASE_SECONDS"] / 2
 
     def watch() -> None:
         while True:

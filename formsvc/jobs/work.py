@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 PRINT_PDF = "print.pdf"
 SINGLES_ZIP = "certificates.zip"
 CHUNK_DIR = "chunks"
-#: how long a process may hold a job without renewing its claim before another takes it over
-LEASE = dt.timedelta(seconds=60)
 
 
 def folder_of(app: Flask, job_id: str) -> Path:
@@ -116,15 +114,15 @@ def output(app: Flask, job_id: str, name: str) -> Path | None:
 # --- claiming a job --------------------------------------------------------------------------
 
 
-def claim(session: Session, job_id: str, *, renew: bool = False) -> bool:
-    """Take (or keep) the job for this process for LEASE; False if another process holds it."""
+def claim(session: Session, job_id: str, lease: dt.timedelta, *, renew: bool = False) -> bool:
+    """Take (or keep) the job for this process for lease; False if another process holds it."""
     now = utcnow()
     condition = Job.lease_until.is_(None) | (Job.lease_until < now)
     if renew:
         condition = condition | Job.lease_until.is_not(None)
     taken = session.execute(
         update(Job).where(Job.id == job_id, Job.state.in_(UNFINISHED), condition)
-        .values(lease_until=now + LEASE)
+        .values(lease_until=now + lease)
     ).rowcount
     session.commit()
     return bool(taken)
