@@ -8,34 +8,28 @@ on any machine sharing the folder can pick up any chunk.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
 import uuid
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidData, InvalidImage, MalformedRequest, Problem, UnsupportedMediaType
+from ..errors import InvalidData, InvalidImage, Problem
 from ..forms import title_history
 from ..images import Photo, prepare_photo
 from ..registry import service
 from ..registry.service import CertificateRequest
-from ..sheets.archive import MB, SheetLimits, check_entries
+from ..sheets.photos import read_photo_archive
 from ..sheets.reader import ImportResult, locate, read_rows
 from .models import QUEUED, Job, JobChunk
 
 SPEC = title_history.SPEC
 PHOTOS_LOC = ("photos",)
-#: a ZIP of 2-inch photos: up to 20,000 files of at most 2 MB each, packed JPEGs barely shrink
-PHOTO_LIMITS = SheetLimits(max_bytes=512 * MB, max_entries=20_001, max_uncompressed=2048 * MB,
-                           max_ratio=50, ratio_floor=1 * MB)
-_PHOTO_NAME = re.compile(r"(?P<number>[0-9A-Za-z()（）\-]{4,30})\.(?:jpe?g|png)", re.IGNORECASE)
 ROWS_FILE = "rows.jsonl"
 PHOTO_DIR = "photos"
 
@@ -59,35 +53,14 @@ class Plan:
 
 def read_photos(content: bytes) -> tuple[dict[str, Photo], list[Problem]]:
     """The photos of a ZIP named by 证件号码 (420102199003071234.jpg), each checked as a photo."""
-    if not content.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        raise UnsupportedMediaType("照片压缩包应为 ZIP 文件（照片以证件号码命名，如 420102199003071234.jpg）",
-                                   loc=PHOTOS_LOC)
-    if len(content) > PHOTO_LIMITS.max_bytes:
-        raise InvalidData(f"照片压缩包过大：上限 {PHOTO_LIMITS.max_bytes // MB} MB", loc=PHOTOS_LOC)
+    archive = read_photo_archive(content, loc=PHOTOS_LOC)
     photos: dict[str, Photo] = {}
-    problems: list[Problem] = []
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            check_entries(archive, PHOTO_LIMITS, kind="照片压缩包", loc=PHOTOS_LOC)
-            for entry in archive.infolist():
-                name = PurePosixPath(entry.filename).name
-                if entry.is_dir() or name.startswith(".") or entry.filename.startswith("__MACOSX/"):
-                    continue
-                loc = (*PHOTOS_LOC, name)
-                match = _PHOTO_NAME.fullmatch(name)
-                if match is None:
-                    problems.append(Problem(loc, f"照片文件名「{name[:60]}」应为证件号码加 .jpg 或 .png"))
-                    continue
-                number = match["number"].upper()
-                if number in photos:
-                    problems.append(Problem(loc, f"证件号码 {number} 有不止一张照片"))
-                    continue
-                try:
-                    photos[number] = prepare_photo(archive.read(entry), label=f"照片 {name}", loc=loc)
-                except InvalidImage as error:
-                    problems.extend(error.problems)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as error:
-        raise MalformedRequest("照片压缩包已损坏，无法打开", loc=PHOTOS_LOC) from error
+    problems = list(archive.problems)
+    for number, (name, data) in archive.photos.items():
+        try:
+            photos[number] = prepare_photo(data, label=f"照片 {name}", loc=(*PHOTOS_LOC, name))
+        except InvalidImage as error:
+            problems.extend(error.problems)
     return photos, problems
 
 
