@@ -68,10 +68,12 @@ def median_ms(action: Callable[[], Any], *, runs: int = 20, warmup: int = 3) -> 
 
 def bench_app(**config: Any) -> Any:
     """An app on a throwaway instance folder, as production would run it (not TESTING)."""
-    from formsvc import create_app
+    from formsvc import create_app, db
 
     instance = Path(tempfile.mkdtemp(prefix="formsvc-bench-"))
     os.environ["FORMSVC_INSTANCE_PATH"] = str(instance)
-    settings = {"VERIFY_RATE_LIMIT": "off", "SECRET_KEY": "bench"}
+    settings = {"VERIFY_RATE_LIMIT": "off", "SECRET_KEY": "bench", "JOB_RESUME": False}
     settings.update(config)
-    return create_app(settings)
+    app = create_app(settings)
+    db.upgrade(app)
+    return app
