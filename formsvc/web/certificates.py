@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from ..images import PhotoField
 from ..registry import audit, printing, service, tokens
 from ..registry.levels import Level
 from ..registry.service import CertificateRecord, CertificateRequest, RegistrySettings
+from .api import SAMPLES
 from .http import json_body, send_rendered
 from .openapi import operation
 
@@ -86,7 +88,8 @@ def order_from(data: Any) -> tuple[CertificateRequest, list[Any]]:
     summary="签发一张职称电子证书（同一证件号码、职称名称、批准文号再次提交时返回已有证书）",
     security=[{"bearer": []}],
     requestBody={"required": True, "content": {"application/json": {
-        "schema": CertificateOrder.model_json_schema()}}},
+        "schema": CertificateOrder.model_json_schema(),
+        "example": json.loads((SAMPLES / "certificate.json").read_text(encoding="utf-8"))}}},
     responses={"201": {"description": "已签发：证书记录，含 number 与 verify_url"},
                "200": {"description": "该记录已有证书：返回已有证书"}},
     errors=("400", "401", "403", "413", "415", "422"),

@@ -260,6 +260,8 @@ def test_revocation_needs_a_reason(client, auth, issued, body, message):
 
 def test_openapi_describes_the_certificate_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert paths["/api/v1/certificates"]["post"]["security"] == [{"bearer": []}]
+    issue = paths["/api/v1/certificates"]["post"]
+    assert issue["security"] == [{"bearer": []}]
+    assert issue["requestBody"]["content"]["application/json"]["example"]["name"] == "李䶮"
     assert "401" in paths["/api/v1/certificates/{number}/revoke"]["post"]["responses"]
     assert "429" in paths["/api/v1/verify/{code}"]["get"]["responses"]

@@ -116,3 +116,21 @@ def test_unknown_storage_is_refused(registry_app):
     registry_app.config["RATE_LIMIT_STORAGE"] = "memcached://localhost"
     with pytest.raises(ValueError, match="RATE_LIMIT_STORAGE"):
         ratelimit.init_app(registry_app)
+
+
+def test_behind_a_trusted_proxy_clients_are_told_apart(registry_app, issued, tmp_path, font_dir,
+                                                       monkeypatch):
+    monkeypatch.setattr(ratelimit.time, "time", lambda: NOW)
+    proxied = make_app(tmp_path / "proxied", font_dir, monkeypatch, PROXY_COUNT=1,
+                       DATABASE_URL=registry_app.config["DATABASE_URL"], VERIFY_RATE_LIMIT="3/hour")
+    try:
+        client = proxied.test_client()
+        url = verification_urls(issued)[0]
+
+        def via(address):
+            return client.get(url, headers={"X-Forwarded-For": address}).status_code
+
+        assert [via("198.51.100.7") for _ in range(4)] == [200, 200, 200, 429]
+        assert via("198.51.100.8") == 200
+    finally:
+        db.dispose(proxied)
