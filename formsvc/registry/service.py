@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, undefer
 
 from ..errors import Conflict, InvalidData, Loc, NotFound, Problem
-from ..forms.base import FindingsBuilder, FormModel, title_of
+from ..forms.base import FindingsBuilder, FormModel, problems_from, title_of
 from ..forms.title_history import TitleRecord, check_record
 from ..identity import Text, mask_identity_number, official_date
+from ..produce import unprintable
 from . import audit
 from .levels import LEVELS, Level, level_of
 from .models import (
@@ -257,8 +258,6 @@ def problems_of(request: CertificateRequest, loc: Loc = ()) -> tuple[list[Proble
     The record's own rules (identity number against 性别/出生日期, dates), a level the title
     name does not reveal, and characters the certificate could not print.
     """
-    from ..produce import unprintable
-
     found = FindingsBuilder()
     check_record(found, loc, request.record)
     if resolve_level(request) is None:
@@ -486,8 +485,6 @@ def revoke(session: Session, number: str, *, reason: str, actor: str) -> Certifi
     NotFound for an unknown number, Conflict if it is already revoked (the first revocation's date
     and reason stand), InvalidData for an empty or overlong reason.
     """
-    from ..forms.base import problems_from
-
     number = checked_number(number)
     try:
         reason = Revocation.model_validate({"reason": reason}).reason

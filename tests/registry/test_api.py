@@ -265,3 +265,13 @@ def test_openapi_describes_the_certificate_endpoints(client):
     assert issue["requestBody"]["content"]["application/json"]["example"]["name"] == "李䶮"
     assert "401" in paths["/api/v1/certificates/{number}/revoke"]["post"]["responses"]
     assert "429" in paths["/api/v1/verify/{code}"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"), [("CERTIFICATE_PREFIX", "hb-"), ("VERIFY_RATE_LIMIT", "lots")]
+)
+def test_unusable_settings_refuse_to_start(tmp_path, font_dir, monkeypatch, setting, value):
+    from ..conftest import make_app
+
+    with pytest.raises(ValueError, match=setting):
+        make_app(tmp_path, font_dir, monkeypatch, **{setting: value})
