@@ -125,12 +125,17 @@ def read(number: str) -> Response:
            errors=("401", "403", "404", "422"))
 @token_required
 def pdf(number: str) -> Response:
+    return send_certificate_pdf(number, actor())
+
+
+def send_certificate_pdf(number: str, who: str) -> Response:
+    """A certificate's PDF, recorded in the audit log as printed by who (the API and the office)."""
     session = db.session()
     certificate = service.find(session, number, with_photo=True)
     rendered = printing.render_certificates(
         [certificate], settings(), printing.seal_from_config(current_app.config)
     )
-    audit.record(session, actor(), "print", certificate.number)
+    audit.record(session, who, "print", certificate.number)
     session.commit()
     return send_rendered(rendered, f"职称证书-{certificate.number}-{certificate.record.name}")
 

@@ -151,6 +151,15 @@ def certificate_page(record: Any, form: RevokeForm, status: int = 200) -> Respon
                            actions=audit.ACTIONS, form=form), status
 
 
+@bp.get("/certificates/<number>/pdf")
+@login_required
+def certificate_pdf(number: str) -> ResponseReturnValue:
+    """A reprint of one certificate, in the audit log like the API's."""
+    from .certificates import send_certificate_pdf
+
+    return send_certificate_pdf(number, actor())
+
+
 @bp.route("/certificates/<number>/revoke", methods=["POST"])
 @login_required
 def revoke(number: str) -> ResponseReturnValue:

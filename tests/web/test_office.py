@@ -167,3 +167,15 @@ def test_audit_log_lists_the_newest_first_and_filters_by_number(office_app, cler
     assert "原因：撤销测试" in html and "职称名称：工程师" in html
     filtered = clerk.get("/office/audit?number=HB0000000000").get_data(as_text=True)
     assert "没有记录" in filtered
+
+
+def test_a_certificate_is_reprinted_and_the_print_audited(office_app, clerk, certificate):
+    from ..conftest import flat, pdf_text
+
+    response = clerk.get(f"/office/certificates/{certificate.number}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    assert certificate.number in flat(pdf_text(response.data)[0])
+    with office_app.app_context():
+        [line] = [e for e in audit.entries(db.session(), number=certificate.number) if e.action == "print"]
+        assert line.actor == "office:clerk"
