@@ -101,6 +101,9 @@ def check(session: Session, sheet: bytes, photos_zip: bytes | None = None) -> Pl
     # answer lists every problem
     errors.extend(_certificate_problems(session, result, photos))
     errors.extend(photo_problems)
+    # a row rule the sheet import applies (the identity number's check digit) is a certificate
+    # rule too: the same problem found twice is listed once
+    errors = list(dict.fromkeys(errors))
     errors.sort(key=lambda p: (p.loc[:1] != ("rows",), p.loc[1] if p.loc[:1] == ("rows",) and len(p.loc) > 1
                                else 0))
     if errors:
