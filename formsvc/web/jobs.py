@@ -85,7 +85,12 @@ def read(job_id: str) -> Response:
            responses={"200": {"description": "打印用 PDF（每页一张证书，按表中顺序）或单张证书 PDF 的 ZIP"}})
 def download(job_id: str, name: str) -> Response:
     """The print PDF or the ZIP of single certificates of a finished job."""
-    status = _own_job(job_id)
+    return send_output(_own_job(job_id), name)
+
+
+def send_output(status: work.JobStatus, name: str) -> Response:
+    """A finished job's file, named after its sheet (the API's download and the office's)."""
+    job_id = status.id
     path = work.output(current_app._get_current_object(), job_id, name)  # type: ignore[attr-defined]
     if status.state != work.DONE or path is None:
         raise NotFound(f"作业尚未完成（{status.summary()}），文件还不能下载", loc=("job",))
