@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import (
@@ -14,6 +16,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,7 +29,7 @@ from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import db, users
-from ..errors import FormsvcError
+from ..errors import FormsvcError, MalformedRequest, NotFound, Problem
 
 bp = Blueprint("office", __name__, url_prefix="/office", template_folder="templates")
 
@@ -193,6 +196,116 @@ def revoke_confirm(number: str) -> ResponseReturnValue:
     return redirect(url_for("office.certificate", number=record.number))
 
 
+# --- bulk issuing: upload, check, start, follow, download -------------------------------------
+
+SHEET = "湖北省职称历史数据采集表（.xlsx）"
+RECENT_JOBS = 20
+
+
+@bp.get("/jobs")
+@login_required
+def job_new() -> ResponseReturnValue:
+    from sqlalchemy import select
+
+    from ..jobs import work
+    from ..jobs.models import Job
+
+    recent = db.session().scalars(select(Job.id).order_by(Job.created_at.desc()).limit(RECENT_JOBS))
+    jobs = [work.status(db.session(), job_id) for job_id in recent]
+    return render_template("office/jobs.html", jobs=jobs)
+
+
+@bp.post("/jobs/check")
+@login_required
+def job_check() -> ResponseReturnValue:
+    """Step 1: the whole sheet (and photos) checked; a clean sheet waits for the clerk to start it."""
+    from ..jobs.plan import check
+    from . import uploads
+    from .http import optional_file, uploaded_file
+
+    uploads.discard(current_app, session.pop("job_upload", None))
+    try:
+        sheet = uploaded_file("sheet", SHEET, optional=("photos",))
+        if not sheet:
+            raise MalformedRequest(f"请选择要上传的{SHEET}", loc=("sheet",))
+        photos = optional_file("photos")
+        plan = check(db.session(), sheet, photos)
+    except FormsvcError as error:
+        warnings = getattr(error, "warnings", ())
+        return render_template("office/job_check.html", problems=error.problems, warnings=warnings,
+                               plan=None), 422
+    name = request.files["sheet"].filename or "采集表.xlsx"
+    session["job_upload"] = uploads.keep(current_app, uploads.Upload(sheet, photos, name))
+    return render_template("office/job_check.html", problems=(), warnings=plan.warnings, plan=plan,
+                           source_name=name)
+
+
+@bp.post("/jobs/start")
+@login_required
+def job_start() -> ResponseReturnValue:
+    """Step 2: the checked upload becomes a job (checked again: the registry may have changed)."""
+    from ..jobs.runners import submit
+    from . import uploads
+
+    upload = uploads.take(current_app, session.pop("job_upload", None))
+    if upload is None:
+        flash("上传的文件已失效（超过一天未开始，或已开始过），请重新上传", "error")
+        return redirect(url_for("office.job_new"))
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        job_id, _warnings = submit(app, upload.sheet, source_name=upload.source_name, photos=upload.photos,
+                                   actor=actor(), issuer_id=None)
+    except FormsvcError as error:
+        return render_template("office/job_check.html", problems=error.problems,
+                               warnings=getattr(error, "warnings", ()), plan=None), 422
+    return redirect(url_for("office.job", job_id=job_id))
+
+
+def _job_status(job_id: str) -> Any:
+    from ..jobs import work
+
+    status = work.status(db.session(), job_id) if len(job_id) == 32 else None
+    if status is None:
+        raise NotFound("没有这个作业", loc=("job",))
+    return status
+
+
+def job_json(status: Any) -> dict[str, Any]:
+    from ..jobs import work
+
+    body: dict[str, Any] = status.as_json()
+    if status.state == work.DONE:
+        body["links"] = {
+            "print_pdf": url_for("office.job_download", job_id=status.id, name=work.PRINT_PDF),
+            "zip": url_for("office.job_download", job_id=status.id, name=work.SINGLES_ZIP),
+        }
+    return body
+
+
+@bp.get("/jobs/<job_id>")
+@login_required
+def job(job_id: str) -> ResponseReturnValue:
+    status = _job_status(job_id)
+    return render_template("office/job.html", job=status, job_json=job_json(status))
+
+
+@bp.get("/jobs/<job_id>/status")
+@login_required
+def job_status(job_id: str) -> ResponseReturnValue:
+    """What the progress bar polls: the job API's answer, with the office's download links."""
+    response = jsonify(job_json(_job_status(job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/jobs/<job_id>/<any(print.pdf, certificates.zip):name>")
+@login_required
+def job_download(job_id: str, name: str) -> ResponseReturnValue:
+    from .jobs import send_output
+
+    return send_output(_job_status(job_id), name)
+
+
 # --- the audit log -----------------------------------------------------------------------------
 
 AUDIT_PAGE = 100
@@ -217,6 +330,32 @@ def china_time(moment: dt.datetime | None) -> str:
     return as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+_CELL = re.compile(r"[（(]([A-Z]{1,3}[1-9]\d*)[）)]")
+
+
+@dataclass(frozen=True)
+class SheetPlace:
+    """Where in an uploaded sheet (or its photos ZIP) a problem is, as the report's columns show it."""
+
+    row: int | str = ""
+    column: str = ""
+    cell: str = ""
+
+
+def sheet_place(problem: Problem) -> SheetPlace:
+    """("rows", 7, "证件号码") + "第7行（D7）：…" → row 7, column 证件号码, cell D7."""
+    loc = problem.loc
+    match = _CELL.search(problem.msg)
+    cell = match[1] if match else ""
+    if loc[:1] == ("rows",) and len(loc) > 1:
+        return SheetPlace(loc[1], str(loc[2]) if len(loc) > 2 else "", cell)
+    if loc[:1] == ("photos",):
+        return SheetPlace("", "照片压缩包", str(loc[1]) if len(loc) > 1 else "")
+    if loc[:1] == ("header",):
+        return SheetPlace("", f"表头 {loc[1]}" if len(loc) > 1 else "表头", cell)
+    return SheetPlace("", "", cell)
+
+
 #: the keys of an audit line's detail, as the office reads them
 DETAIL_LABELS: dict[str, str] = {
     "reason": "原因", "title": "职称名称", "level": "级别", "token": "令牌", "count": "数量",
@@ -239,4 +378,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(china_time, "china_time")
     app.add_template_filter(audit_detail, "audit_detail")
+    app.add_template_filter(sheet_place, "sheet_place")
     users.init_app(app)

@@ -51,8 +51,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path) -> Ite
 
     tmp_path = tmp_path_factory.mktemp("live")
     with pytest.MonkeyPatch.context() as monkeypatch:
+        # small chunks, so that a bulk job of a few dozen rows moves its progress bar in steps
         app = make_app(tmp_path, font_dir, monkeypatch, WTF_CSRF_ENABLED=True,
-                       PUBLIC_URL="http://127.0.0.1", TESTING=False)
+                       PUBLIC_URL="http://127.0.0.1", TESTING=False, JOB_CHUNK_SIZE=8, JOB_WORKERS=2)
     db.upgrade(app)
     with app.app_context():
         users.create(db.session(), *OFFICE_USER)
@@ -65,6 +66,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path) -> Ite
     yield LiveServer(app, url, server)
     server.shutdown()
     thread.join(10)
+    from formsvc.jobs.runners import runner_for
+
+    runner = runner_for(app)
+    if hasattr(runner, "shutdown"):
+        runner.shutdown()  # the bulk jobs' worker processes
     db.dispose(app)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -140,3 +142,110 @@ def test_a_forged_form_post_is_refused(page, live_server):
     expect(page.get_by_text("页面已过期或来源无法确认")).to_be_visible()
     page.goto(live_server(f"/office/certificates/{certificate.number}"))
     expect(page.locator(".status--valid").first).to_be_visible()
+
+
+def title_rows(count: int) -> list[dict]:
+    """count distinct title records (sheet rows by header) with valid identity numbers."""
+    import datetime as dt
+
+    from stdnum.cn import ric
+
+    from ..sheets.workbooks import sample_rows
+
+    template = sample_rows("title-history")[0]
+    rows = []
+    for index in range(count):
+        body = f"42010219900101{index:03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        name = "赵钱孙李周吴郑王"[index % 8] + "春夏秋冬梅兰竹菊松柏"[index // 8 % 10] + "华"
+        rows.append({**template, "姓名": name,
+                     "证件号码": number, "出生日期": dt.date(1990, 1, 1),
+                     "性别": "男" if index % 2 else "女"})
+    return rows
+
+
+def test_bulk_issue_from_upload_to_the_print_pdf_and_a_scanned_certificate(
+        page, phone_page, live_server, tmp_path):
+    import io
+    import zipfile
+
+    import pypdfium2
+    import zxingcpp
+    from PIL import Image
+
+    from ..conftest import pdf_text, save_artifact
+    from ..sheets.workbooks import blank_template, fill
+
+    client = live_server.app.test_client()
+    rows = title_rows(40)
+    bad = [dict(row) for row in rows]
+    bad[6]["证件号码"] = bad[6]["证件号码"][:-1] + ("1" if bad[6]["证件号码"][-1] != "1" else "2")
+    sheet = tmp_path / "2026年第一批采集表.xlsx"
+    sheet.write_bytes(fill(blank_template(client, "title-history"), bad))
+    photos = tmp_path / "照片.zip"
+    with zipfile.ZipFile(photos, "w") as archive:
+        picture = io.BytesIO()
+        Image.new("RGB", (413, 579), (90, 120, 200)).save(picture, "JPEG")
+        archive.writestr(f"{rows[0]['证件号码']}.jpg", picture.getvalue())
+
+    log_in(page, live_server, "/office/jobs")
+    response = page.goto(live_server("/office/jobs"))
+    check_page(page, response, keyboard=["采集表（.xlsx）", "照片压缩包（.zip，可不选）", "上传并校验"])
+    page.get_by_label("采集表（.xlsx）").set_input_files(str(sheet))
+    page.get_by_label("照片压缩包（.zip，可不选）").set_input_files(str(photos))
+    page.get_by_role("button", name="上传并校验").click()
+    expect(page.get_by_role("alert")).to_contain_text("未通过校验")
+    screenshot(page, "office-job-check-errors")
+    error = page.locator("table.import-errors tbody tr").filter(has_text="校验位")
+    expect(error).to_have_count(1)
+    assert error.locator("td.cell--error").inner_text() == f"D{int(error.locator('td').first.inner_text())}"
+    screenshot(page, "office-job-check-errors")
+
+    sheet.write_bytes(fill(blank_template(client, "title-history"), rows))
+    page.goto(live_server("/office/jobs"))
+    page.get_by_label("采集表（.xlsx）").set_input_files(str(sheet))
+    page.get_by_label("照片压缩包（.zip，可不选）").set_input_files(str(photos))
+    page.get_by_role("button", name="上传并校验").click()
+    expect(page.get_by_role("status").first).to_contain_text("40 条职称数据，1 张照片")
+    screenshot(page, "office-job-check-ok")
+    polls: list[int] = []
+    page.on("response", lambda answer: answer.url.endswith("/status") and polls.append(answer.status))
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="开始签发").click()
+    job_response = navigation.value
+    assert job_response.url.startswith(live_server("/office/jobs/"))
+    first_state = re.search(r'data-state="(\w+)"', job_response.text())[1]
+    progress = page.locator("progress")
+    expect(progress).to_have_attribute("max", "40")
+    # the bar is moved by the page's own script polling the job's status: it reaches 100 %
+    expect(page.locator("[data-job-text]")).to_contain_text("100%", timeout=120_000)
+    assert progress.evaluate("bar => bar.value") == 40
+    if first_state in ("queued", "running"):
+        assert polls and set(polls) == {200}
+    expect(page.locator("[data-job-downloads]")).to_be_visible()
+    screenshot(page, "office-job-done")
+    check_page(page, job_response, keyboard=["下载打印用 PDF", "下载单张证书 ZIP"])
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="下载打印用 PDF").click()
+    assert download_info.value.suggested_filename == "2026年第一批采集表-职称证书打印.pdf"
+    content = download_info.value.path().read_bytes()
+    save_artifact("web-job-print.pdf", content)
+    texts = pdf_text(content)
+    assert len(texts) == 40
+    for text, row in zip(texts, rows, strict=True):  # one certificate per page, in sheet order
+        assert row["姓名"] in "".join(text.split())
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="下载单张证书 ZIP").click()
+    with zipfile.ZipFile(download_info.value.path()) as archive:
+        assert len([n for n in archive.namelist() if n.endswith(".pdf")]) == 40
+
+    # scan the QR code of the printed page 3, as a phone would, and open what it holds
+    bitmap = pypdfium2.PdfDocument(content)[2].render(scale=300 / 72).to_pil()
+    [code] = [r for r in zxingcpp.read_barcodes(bitmap) if r.format == zxingcpp.BarcodeFormat.QRCode]
+    assert code.text.startswith(live_server("/v/"))
+    response = phone_page.goto(code.text)
+    expect(phone_page.locator(".verify-status")).to_contain_text("有效")
+    expect(phone_page.locator(".verify-fields")).to_contain_text(rows[2]["姓名"])
+    screenshot(phone_page, "verify-phone-scanned")
+    check_page(phone_page, response)

@@ -1,0 +1,168 @@
+"""Bulk issuing from the office through the test client: check, start, follow, download."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from formsvc import db, users
+from formsvc.jobs.models import Job
+from formsvc.web import uploads
+
+from ..conftest import make_app, pdf_text
+from ..jobs.conftest import people, photo_zip
+from ..sheets.workbooks import blank_template, fill
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def office_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    app = make_app(tmp_path, font_dir, monkeypatch, JOB_CHUNK_SIZE=2, JOB_WORKERS=1)
+    db.upgrade(app)
+    with app.app_context():
+        users.create(db.session(), "clerk", PASSWORD)
+    yield app
+    from formsvc.jobs.runners import runner_for
+
+    runner = runner_for(app)
+    if hasattr(runner, "shutdown"):
+        runner.shutdown()
+    db.dispose(app)
+
+
+@pytest.fixture
+def clerk(office_app: Flask) -> FlaskClient:
+    client = office_app.test_client()
+    assert client.post("/office/login", data={"name": "clerk", "password": PASSWORD}).status_code == 302
+    return client
+
+
+def sheet_of(app: Flask, rows) -> bytes:
+    return fill(blank_template(app.test_client(), "title-history"), rows)
+
+
+def check(client: FlaskClient, sheet: bytes, photos: bytes | None = None, name: str = "采集表.xlsx"):
+    import io
+
+    data = {"sheet": (io.BytesIO(sheet), name)}
+    if photos is not None:
+        data["photos"] = (io.BytesIO(photos), "照片.zip")
+    return client.post("/office/jobs/check", data=data, content_type="multipart/form-data")
+
+
+def kept(app: Flask) -> list[Path]:
+    root = Path(app.config["OUTPUT_DIR"]) / ".uploads"
+    return sorted(root.iterdir()) if root.is_dir() else []
+
+
+def jobs(app: Flask) -> list[Job]:
+    with app.app_context():
+        return list(db.session().query(Job))
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda app: b"", "请选择要上传的湖北省职称历史数据采集表"),
+    (lambda app: b"PK\x03\x04 not really a workbook", "文件已损坏"),
+    (lambda app: b"name,gender\n", "xlsx"),
+    (lambda app: sheet_of(app, [{**people(2)[0], "证件号码": "420102199001010000"}, people(2)[1]]),
+     "第3行（D3）：证件号码校验位错误"),
+])
+def test_a_sheet_with_errors_is_reported_and_nothing_kept(office_app, clerk, make, message):
+    response = check(clerk, make(office_app))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "未通过校验" in html and message in html
+    assert kept(office_app) == [] and jobs(office_app) == []
+    # no start without a checked upload
+    start = clerk.post("/office/jobs/start")
+    assert start.location == "/office/jobs"
+    assert "上传的文件已失效" in clerk.get("/office/jobs").get_data(as_text=True)
+
+
+def test_photos_of_people_not_in_the_sheet_are_reported(office_app, clerk):
+    rows = people(2)
+    response = check(clerk, sheet_of(office_app, rows), photo_zip(["420102199001019999"]))
+    assert response.status_code == 422
+    assert "照片 420102199001019999 的证件号码不在表中" in response.get_data(as_text=True)
+
+
+def test_checked_sheet_starts_once_runs_and_downloads(office_app, clerk):
+    rows = people(5)
+    response = check(clerk, sheet_of(office_app, rows), photo_zip([rows[1]["证件号码"]]), "第一批.xlsx")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "《第一批.xlsx》通过校验：5 条职称数据，1 张照片" in html and "开始签发" in html
+    assert len(kept(office_app)) == 1 and jobs(office_app) == []  # nothing issued before the start
+
+    started = clerk.post("/office/jobs/start")
+    job_url = started.location
+    [job] = jobs(office_app)
+    assert job_url == f"/office/jobs/{job.id}" and job.created_by == "office:clerk" and job.total == 5
+    assert kept(office_app) == []
+    assert clerk.post("/office/jobs/start").location == "/office/jobs"  # a second start does nothing
+    assert len(jobs(office_app)) == 1
+
+    deadline = time.monotonic() + 120
+    while (status := clerk.get(f"{job_url}/status").get_json())["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.2)
+    assert status["state"] == "done" and status["done"] == 5 and status["progress"] == 1
+    page = clerk.get(job_url).get_data(as_text=True)
+    assert "已完成：5/5（100%）" in page
+    pdf = clerk.get(status["links"]["print_pdf"])
+    assert pdf.mimetype == "application/pdf"
+    assert "filename*=UTF-8''" in pdf.headers["Content-Disposition"]
+    texts = pdf_text(pdf.data)
+    assert [row["姓名"] in "".join(text.split()) for row, text in zip(rows, texts, strict=True)] == [True] * 5
+    assert clerk.get(status["links"]["zip"]).mimetype == "application/zip"
+    listing = clerk.get("/office/jobs").get_data(as_text=True)
+    assert "第一批.xlsx" in listing and "已完成" in listing
+
+
+def test_an_unknown_job_is_not_found(clerk):
+    assert clerk.get("/office/jobs/" + "0" * 32, headers={"Accept": "text/html"}).status_code == 404
+    assert clerk.get("/office/jobs/../secret").status_code == 404
+    assert clerk.get("/office/jobs/" + "0" * 32 + "/status").status_code == 404
+
+
+def test_job_pages_need_the_login(office_app):
+    client = office_app.test_client()
+    for path in ("/office/jobs", "/office/jobs/" + "0" * 32, "/office/jobs/" + "0" * 32 + "/status"):
+        assert client.get(path).location.startswith("/office/login")
+    assert client.post("/office/jobs/check").location.startswith("/office/login")
+
+
+# --- the store of checked uploads ---------------------------------------------------------------
+
+
+def test_an_upload_is_taken_back_once(office_app):
+    upload = uploads.Upload(b"sheet", b"photos", "采集表.xlsx")
+    token = uploads.keep(office_app, upload)
+    assert uploads.take(office_app, token) == upload
+    assert uploads.take(office_app, token) is None
+    assert uploads.take(office_app, None) is None
+    assert uploads.take(office_app, "../../etc/passwd") is None
+    without = uploads.keep(office_app, uploads.Upload(b"sheet", None, "表.xlsx"))
+    assert uploads.take(office_app, without) == uploads.Upload(b"sheet", None, "表.xlsx")
+
+
+def test_uploads_expire_after_a_day(office_app):
+    import os
+
+    token = uploads.keep(office_app, uploads.Upload(b"old", None, "旧.xlsx"))
+    folder = kept(office_app)[0]
+    day_ago = time.time() - uploads.KEEP_SECONDS - 60
+    os.utime(folder, (day_ago, day_ago))
+    assert uploads.take(office_app, token) is None
+    assert kept(office_app) == []
+    stale = uploads.keep(office_app, uploads.Upload(b"stale", None, "旧.xlsx"))
+    os.utime(kept(office_app)[0], (day_ago, day_ago))
+    fresh = uploads.keep(office_app, uploads.Upload(b"fresh", None, "新.xlsx"))  # keeping sweeps
+    assert [p.name for p in kept(office_app)] == [fresh]
+    assert stale != fresh
