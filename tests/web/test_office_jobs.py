@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,20 @@ from formsvc import db, users
 from formsvc.jobs.models import Job
 from formsvc.web import uploads
 
-from ..conftest import make_app, pdf_text
-from ..jobs.conftest import people, photo_zip
+from ..conftest import pdf_text
+from ..jobs.conftest import jobs_app, people, photo_zip  # noqa: F401  (jobs_app: a fixture)
 from ..sheets.workbooks import blank_template, fill
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def office_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    app = make_app(tmp_path, font_dir, monkeypatch, JOB_CHUNK_SIZE=2, JOB_WORKERS=1)
-    db.upgrade(app)
-    with app.app_context():
+def office_app(jobs_app: Flask) -> Flask:  # noqa: F811  (the imported fixture)
+    """The bulk-job tests' app (real worker processes), with an office user; chunks of 2 rows."""
+    jobs_app.config["JOB_CHUNK_SIZE"] = 2
+    with jobs_app.app_context():
         users.create(db.session(), "clerk", PASSWORD)
-    yield app
-    from formsvc.jobs.runners import runner_for
-
-    runner = runner_for(app)
-    if hasattr(runner, "shutdown"):
-        runner.shutdown()
-    db.dispose(app)
+    return jobs_app
 
 
 @pytest.fixture
