@@ -224,3 +224,16 @@ def test_summary_sheet_gives_every_applicants_application(page, live_server, tmp
     assert error.locator("td.cell--error").inner_text().endswith(row_number)
     screenshot(page, "form-crossover-summary-applications-error")
     check_page(page, response)
+
+
+def test_a_missing_page_is_a_page(page, live_server):
+    response = page.goto(live_server("/forms/no-such-form"))
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
+    expect(page.locator("main")).to_contain_text("没有这张表：no-such-form")
+    screenshot(page, "not-found")
+    # the browser logs the page's own 404; nothing else may be in the log
+    assert page.formsvc_log.console_errors == [
+        "Failed to load resource: the server responded with a status of 404 (NOT FOUND)"]
+    page.formsvc_log.console_errors.clear()
+    check_page(page, response, keyboard=["返回首页"])

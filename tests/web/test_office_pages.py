@@ -77,13 +77,16 @@ def test_search_revoke_with_confirmation_audit_and_public_verification(page, pho
 
     page.get_by_role("link", name=target.number).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(target.record.name)
+    check_page(page, page.goto(page.url), keyboard=["下载证书 PDF", "撤销原因", "下一步：确认撤销"])
     # no reason, no revocation: the error is beside the box
     page.get_by_role("button", name="下一步：确认撤销").click()
     expect(page.locator("#reason-msg")).to_have_text("请填写撤销原因")
     reason = "经复核，申报材料中的论文存在抄袭"
     page.get_by_label("撤销原因").fill(reason)
-    page.get_by_role("button", name="下一步：确认撤销").click()
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="下一步：确认撤销").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("确认撤销证书？")
+    check_page(page, navigation.value, keyboard=["确认撤销", "取消"])
     expect(page.locator("[data-reason]")).to_have_text(reason)
     screenshot(page, "office-revoke-confirm")
     # backing out changes nothing
@@ -193,8 +196,10 @@ def test_bulk_issue_from_upload_to_the_print_pdf_and_a_scanned_certificate(
     check_page(page, response, keyboard=["采集表（.xlsx）", "照片压缩包（.zip，可不选）", "上传并校验"])
     page.get_by_label("采集表（.xlsx）").set_input_files(str(sheet))
     page.get_by_label("照片压缩包（.zip，可不选）").set_input_files(str(photos))
-    page.get_by_role("button", name="上传并校验").click()
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="上传并校验").click()
     expect(page.get_by_role("alert")).to_contain_text("未通过校验")
+    check_page(page, navigation.value, keyboard=["重新上传"])
     screenshot(page, "office-job-check-errors")
     error = page.locator("table.import-errors tbody tr").filter(has_text="校验位")
     expect(error).to_have_count(1)
