@@ -14,6 +14,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_SECRET_KEY": ("SECRET_KEY", str),
     "FORMSVC_CELERY_BROKER_URL": ("CELERY_BROKER_URL", str),
     "FORMSVC_VERIFY_RATE_LIMIT": ("VERIFY_RATE_LIMIT", str),
+    "FORMSVC_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
     "FORMSVC_RATE_LIMIT_STORAGE": ("RATE_LIMIT_STORAGE", str),
     "FORMSVC_PROXY_COUNT": ("PROXY_COUNT", int),
     "FORMSVC_OUTPUT_DIR": ("OUTPUT_DIR", str),
@@ -43,6 +44,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": None,
         "CELERY_BROKER_URL": None,
         "VERIFY_RATE_LIMIT": "60/minute",
+        # office logins per client address: enough for typing mistakes, too few for guessing
+        "LOGIN_RATE_LIMIT": "10/10minutes",
         # where the counts live, shared by every worker: "database" or a redis:// URL
         "RATE_LIMIT_STORAGE": "database",
         # reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none), so

@@ -38,13 +38,13 @@ class Limit:
     period: int
 
     @classmethod
-    def parse(cls, text: str) -> Limit | None:
-        """"60/minute", "1000/hour", "10/5minutes"; None for "off"."""
+    def parse(cls, text: str, key: str = "VERIFY_RATE_LIMIT") -> Limit | None:
+        """"60/minute", "1000/hour", "10/5minutes"; None for "off". key names the setting in errors."""
         if text.strip().lower() in ("off", "none", "0", ""):
             return None
         match = _LIMIT.fullmatch(text.lower())
         if not match or int(match[1]) < 1:
-            raise ValueError(f"VERIFY_RATE_LIMIT 应形如 60/minute 或 off，现为 {text!r}")
+            raise ValueError(f"{key} 应形如 60/minute 或 off，现为 {text!r}")
         return cls(int(match[1]), int(match[2] or 1) * PERIODS[match[3]])
 
 
@@ -108,10 +108,17 @@ def client_key() -> str:
     return str(parsed)
 
 
+#: a scope's limit, when it is not VERIFY_RATE_LIMIT: scope → (config key, what is counted)
+SCOPES: dict[str, tuple[str, str]] = {
+    "login": ("LOGIN_RATE_LIMIT", "登录"),
+}
+
+
 def check(scope: str) -> None:
     """Count this request against the client's limit for scope; RateLimited (429) once over it."""
     state = current_app.extensions["formsvc.ratelimit"]
-    limit: Limit | None = state["limit"]
+    key, what = SCOPES.get(scope, ("VERIFY_RATE_LIMIT", "查询"))
+    limit: Limit | None = state["limits"][key]
     if limit is None:
         return
     now = time.time()
@@ -119,7 +126,7 @@ def check(scope: str) -> None:
     hits = state["windows"].hit(f"{scope}:{client_key()}", window, limit.period)
     if hits > limit.count:
         wait = max(math.ceil(window + limit.period - now), 1)
-        raise RateLimited(f"查询过于频繁：每个客户端{_per(limit)}最多查询 {limit.count} 次，"
+        raise RateLimited(f"{what}过于频繁：每个客户端{_per(limit)}最多{what} {limit.count} 次，"
                           f"请 {wait} 秒后再试", retry_after=wait)
 
 
@@ -156,7 +163,8 @@ def init_app(app: Flask) -> None:
     scheme = storage.partition("://")[0] if "://" in storage else storage
     if scheme not in STORES:
         raise ValueError(f"RATE_LIMIT_STORAGE 应为 database 或 redis:// 地址，现为 {storage!r}")
+    keys = ("VERIFY_RATE_LIMIT", *(key for key, _what in SCOPES.values()))
     app.extensions["formsvc.ratelimit"] = {
-        "limit": Limit.parse(str(app.config.get("VERIFY_RATE_LIMIT", "off"))),
+        "limits": {key: Limit.parse(str(app.config.get(key, "off")), key) for key in keys},
         "windows": STORES[scheme](app, storage),
     }
