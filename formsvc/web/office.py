@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import db, users
 from ..errors import FormsvcError, MalformedRequest, NotFound, Problem
+from . import ratelimit
 
 bp = Blueprint("office", __name__, url_prefix="/office", template_folder="templates")
 
@@ -97,6 +98,7 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
+        ratelimit.check("login")  # passwords are not to be guessed at speed
         account = users.authenticate(db.session(), form.name.data or "", form.password.data or "")
         if account is not None:
             session.clear()  # a fresh session: nothing from before the login carries over

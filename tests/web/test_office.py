@@ -179,3 +179,16 @@ def test_a_certificate_is_reprinted_and_the_print_audited(office_app, clerk, cer
     with office_app.app_context():
         [line] = [e for e in audit.entries(db.session(), number=certificate.number) if e.action == "print"]
         assert line.actor == "office:clerk"
+
+
+def test_password_guessing_is_slowed_down(office_app):
+    office_app.extensions["formsvc.ratelimit"]["limits"]["LOGIN_RATE_LIMIT"] = office.ratelimit.Limit(3, 600)
+    client = office_app.test_client()
+    for _ in range(3):
+        response = client.post("/office/login", data={"name": "clerk", "password": "guess number n"})
+        assert response.status_code == 401
+    refused = client.post("/office/login", data={"name": "clerk", "password": PASSWORD},
+                          headers={"Accept": "text/html"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "登录过于频繁：每个客户端每 600 秒最多登录 3 次" in refused.get_data(as_text=True)
+    assert client.get("/office/").status_code == 302  # the right password did not get in either
