@@ -192,3 +192,14 @@ def test_password_guessing_is_slowed_down(office_app):
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "登录过于频繁：每个客户端每 600 秒最多登录 3 次" in refused.get_data(as_text=True)
     assert client.get("/office/").status_code == 302  # the right password did not get in either
+
+
+def test_markup_typed_by_a_clerk_is_shown_as_text(clerk, certificate):
+    hostile = '<img src=x onerror="alert(1)">'
+    search = clerk.get("/office/certificates", query_string={"q": hostile}).get_data(as_text=True)
+    assert hostile not in search and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in search
+    confirm = clerk.post(f"/office/certificates/{certificate.number}/revoke", data={"reason": hostile})
+    assert hostile not in confirm.get_data(as_text=True)
+    done = clerk.post(f"/office/certificates/{certificate.number}/revoke/confirm", data={"reason": hostile})
+    page = clerk.get(done.location).get_data(as_text=True)
+    assert hostile not in page and "&lt;img" in page
