@@ -12,6 +12,7 @@ import pytest
 from docx import Document
 
 from ..conftest import docx_runs, flat, pdf_text, sample, save_artifact
+from .changes import setting
 
 URL = "/api/v1/forms/committee-filing"
 
@@ -137,17 +138,6 @@ def test_city_is_the_title_with_or_without_its_市(client):
 
 
 # --- the rules ---------------------------------------------------------------------------------
-
-def setting(path: str, value: Any) -> Callable[[dict], None]:
-    """A change to the sample: set the value at a dotted path (reviews.1.passed)."""
-    def change(data: dict) -> None:
-        *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
-        target: Any = data
-        for part in parents:
-            target = target[part]
-        target[last] = value
-    return change
-
 
 def years(*values: int) -> Callable[[dict], None]:
     def change(data: dict) -> None:

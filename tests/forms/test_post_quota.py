@@ -14,6 +14,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from ..conftest import docx_runs, docx_text, flat, pdf_text, sample, save_artifact
+from .changes import setting
 
 URL = "/api/v1/forms/post-quota"
 
@@ -184,17 +185,6 @@ def test_blank_form_keeps_every_label_and_room_to_write(client, extension):
 
 
 # --- the rules ---------------------------------------------------------------------------------
-
-def setting(path: str, value: Any) -> Callable[[dict], None]:
-    """A change to the sample: set the value at a dotted path (posts.total, applicants.0.level)."""
-    def change(data: dict) -> None:
-        *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
-        target: Any = data
-        for part in parents:
-            target = target[part]
-        target[last] = value
-    return change
-
 
 def dropping_applicant(index: int) -> Callable[[dict], None]:
     return lambda data: data["applicants"].pop(index)
