@@ -30,7 +30,9 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str) -> Engine:
-    options: dict[str, Any] = {"pool_pre_ping": True, "future": True}
+    # a server connection may have been dropped while pooled; a SQLite file cannot be, and the
+    # ping would cost a query on every checkout of the verification hot path
+    options: dict[str, Any] = {"pool_pre_ping": not url.startswith("sqlite"), "future": True}
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     engine = create_engine(url, **options)
