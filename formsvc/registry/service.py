@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, ValidationError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, undefer
@@ -537,11 +537,15 @@ def _verification(row: Any) -> Verification:
     return Verification(row.status, public, revoked_on, row.revoke_reason)
 
 
-def verify(session: Session, code: str) -> Verification:
+def _connection(source: Session | Connection) -> Connection:
+    return source.connection() if isinstance(source, Session) else source
+
+
+def verify(session: Session | Connection, code: str) -> Verification:
     """What the QR code's page shows: the certificate with this verification code, if any."""
     if not plausible_code(code):
         return Verification(NOT_FOUND)  # forged or truncated: not worth a query
-    row = session.connection().execute(_BY_CODE, {"digest": secret_digest(code)}).one_or_none()
+    row = _connection(session).execute(_BY_CODE, {"digest": secret_digest(code)}).one_or_none()
     if row is None or not hmac.compare_digest(row.code.encode(), code.encode()):
         return Verification(NOT_FOUND)
     return _verification(row)
@@ -554,14 +558,14 @@ def same_name(given: str, registered: str) -> bool:
     return hmac.compare_digest(canonical(given), canonical(registered))
 
 
-def look_up(session: Session, number: str, name: str) -> Verification:
+def look_up(session: Session | Connection, number: str, name: str) -> Verification:
     """Verification by 证书编号 + 姓名 (the /verify form): both must match, else 未找到.
 
     A number with a wrong check character raises InvalidData naming 证书编号, so that a typing
     mistake is told apart from a certificate that does not exist.
     """
     number = checked_number(number)
-    row = session.connection().execute(_BY_NUMBER, {"number": number}).one_or_none()
+    row = _connection(session).execute(_BY_NUMBER, {"number": number}).one_or_none()
     if row is None or not same_name(name, row.name):
         return Verification(NOT_FOUND)
     return _verification(row)
