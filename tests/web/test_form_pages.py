@@ -177,6 +177,9 @@ def test_a_photo_is_chosen_shown_and_printed(page, live_server, tmp_path: Path):
     photo = tmp_path / "二寸照.jpg"
     Image.new("RGB", (413, 579), (200, 40, 40)).save(photo, "JPEG")
     page.goto(live_server("/forms/crossover-application"))
+    # no photo yet: nothing to show and nothing to remove
+    expect(page.get_by_role("button", name="移除照片")).to_be_hidden()
+    expect(page.get_by_role("img", name="照片预览")).to_be_hidden()
     page.get_by_role("button", name="载入样例").click()
     page.get_by_text("填写完整，校验通过。").or_(page.get_by_text("条提示请核对")).first.wait_for()
     page.get_by_label("照片").set_input_files(str(photo))
