@@ -11,6 +11,7 @@ from jinja2 import FileSystemLoader
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from ..forms.boxes import TextBox
 from ..identity import official_date
 
 
@@ -35,11 +36,35 @@ def date_or_blank(value: Any) -> str:
     return official_date(value)
 
 
+PT_MM = 25.4 / 72
+
+
+def fit(text: Any, width_mm: float, height_mm: float, pt: float = 12, min_pt: float = 6.5) -> str:
+    """CSS for a fixed box (font size, line height, top padding) that fits text into it, centred
+    vertically: the largest size up to pt at which the text fits, on as few lines as need be.
+    Empty when the text fits on one line at pt: the box's own style then applies, and the
+    renderer has no inline style to parse."""
+    text = "" if text is None else str(text)
+    size = pt
+    while True:
+        line_mm = size * PT_MM * 1.25
+        box = TextBox(chars_per_line=max(1, int(width_mm / (size * PT_MM))), lines=99)
+        lines = box.lines_for(text) if text else 1
+        if lines * line_mm <= height_mm or size <= min_pt:
+            break
+        size -= 0.5
+    if size == pt and lines == 1:
+        return ""
+    padding = max(0.0, (height_mm - lines * line_mm) / 2)
+    return f"font-size: {size:g}pt; line-height: {line_mm:.2f}mm; padding-top: {padding:.2f}mm"
+
+
 FILTERS = {
     "blank": blank,
     "official_date": official_date,
     "date_or_blank": date_or_blank,
     "paragraphs": paragraphs,
+    "fit": fit,
     "e": escape,
 }
 
