@@ -23,7 +23,7 @@ from ..registry import audit, service
 from ..registry.models import utcnow
 from ..registry.printing import render_certificates, seal_from_config
 from ..registry.service import RegistrySettings
-from .merge import StreamingPdfWriter, single_pages
+from ..render.compose import StreamingPdfWriter, single_pages
 from .models import DONE, FAILED, RUNNING, STATE_TEXT, UNFINISHED, Job, JobChunk
 from .plan import job_folder, read_chunk
 

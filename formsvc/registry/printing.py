@@ -83,6 +83,10 @@ def render_certificates(
     font_dir: str | None = None,
 ) -> Rendered:
     """One PDF, one certificate per page, in the given order. Photos print only when loaded
-    (find(..., with_photo=True) or the results of issue/issue_many)."""
+    (find(..., with_photo=True) or the results of issue/issue_many).
+
+    Several certificates share one layout of what is the same on all of them (frame, grid,
+    labels, seal): see pdf.render_layered."""
     documents = [certificate_document(c, settings, seal) for c in certificates]
-    return pdf.render(templates_for(TEMPLATE, override_root), documents, font_dir=font_dir)
+    draw = pdf.render_layered if len(documents) > 1 else pdf.render
+    return draw(templates_for(TEMPLATE, override_root), documents, font_dir=font_dir)

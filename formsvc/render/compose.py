@@ -1,15 +1,16 @@
-"""Joining chunk PDFs into one print PDF, and cutting a chunk into single-certificate PDFs.
+"""Composing PDFs: joining documents, cutting out single pages, laying one page under many.
 
 pypdf's PdfWriter keeps every page of its result in memory until it writes; for a batch of
 10,000 certificates that grows with the batch. PdfSink copies a source's objects straight to its
 output with new object numbers and keeps only their offsets and the page list, so joining holds
-one chunk in memory at a time.
+one source in memory at a time.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +20,7 @@ from pypdf import PdfReader
 from pypdf._page import PageObject
 from pypdf.generic import (
     ArrayObject,
+    DecodedStreamObject,
     DictionaryObject,
     IndirectObject,
     NameObject,
@@ -32,6 +34,23 @@ _CATALOG, _PAGES = 1, 2
 
 def _ref(number: int) -> IndirectObject:
     return IndirectObject(number, 0, None)  # type: ignore[arg-type]
+
+
+_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+
+
+def _drawn(page: PageObject) -> set[str]:
+    """The names of the XObjects a page's content draws."""
+    contents = page.get_contents()
+    data = contents.get_data() if contents is not None else b""
+    return {name.decode("latin-1") for name in _DO.findall(data)}
+
+
+def _stream(data: bytes) -> StreamObject:
+    """A Flate-compressed stream of data."""
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream.flate_encode()
 
 
 class PdfSink:
@@ -62,14 +81,7 @@ class PdfSink:
         self._offsets[number] = self._stream.tell() - self._start
         self._stream.write(buffer.getvalue())
 
-    def add_pages(self, reader: PdfReader, pages: list[PageObject]) -> None:
-        """Copy pages of reader, with everything they refer to, in order."""
-        mapping: dict[int, int] = {}
-        pending: list[int] = []
-        for page in pages:
-            assert page.indirect_reference is not None
-            mapping[page.indirect_reference.idnum] = self._allocate()
-
+    def _copier(self, reader: PdfReader, mapping: dict[int, int], pending: list[int]) -> Any:
         def copy(obj: Any) -> Any:
             if isinstance(obj, IndirectObject):
                 if obj.idnum not in mapping:
@@ -89,16 +101,78 @@ class PdfSink:
                 return ArrayObject(copy(v) for v in obj)
             return obj
 
+        return copy
+
+    def _flush(self, reader: PdfReader, mapping: dict[int, int], pending: list[int]) -> None:
+        copy = self._copier(reader, mapping, pending)
+        while pending:
+            old = pending.pop()
+            self._write(mapping[old], copy(reader.get_object(old)))
+
+    def add_pages(self, reader: PdfReader, pages: list[PageObject], *, underlay: int | None = None) -> None:
+        """Copy pages of reader, with everything they refer to, in order; underlay is a form
+        XObject of this sink (add_form) drawn first on each page, beneath its own content."""
+        mapping: dict[int, int] = {}
+        pending: list[int] = []
+        copy = self._copier(reader, mapping, pending)
         for page in pages:
             assert page.indirect_reference is not None
-            clone = DictionaryObject({NameObject(k): copy(v) for k, v in page.items() if k != "/Parent"})
+            mapping[page.indirect_reference.idnum] = self._allocate()
+        for page in pages:
+            assert page.indirect_reference is not None
+            clone = DictionaryObject(
+                {NameObject(k): copy(v) for k, v in page.items() if k not in ("/Parent", "/Resources")}
+            )
+            original = page["/Resources"].get_object()
+            resources = DictionaryObject(
+                {NameObject(k): copy(v) for k, v in original.items() if k != "/XObject"}
+            )
+            own = original.get("/XObject")
+            # WeasyPrint lists every image of a document on every page: a page keeps those it
+            # draws, or a single certificate cut from a chunk would carry the chunk's photos
+            drawn = _drawn(page) if own is not None else set()
+            xobjects = DictionaryObject(
+                {NameObject(k): copy(v) for k, v in own.get_object().items() if k[1:] in drawn}
+                if own is not None else {}
+            )
+            if xobjects:
+                resources[NameObject("/XObject")] = xobjects
+            if underlay is not None:
+                # the form is named after its object number, which no page name can clash with
+                xobjects[NameObject(f"/Underlay{underlay}")] = _ref(underlay)
+                resources[NameObject("/XObject")] = xobjects
+                draw = self._allocate()
+                self._write(draw, _stream(f"q /Underlay{underlay} Do Q\n".encode()))
+                raw = page.raw_get("/Contents")  # the reference: a stream is never inlined
+                contents = raw.get_object() if isinstance(raw, IndirectObject) else raw
+                parts = list(contents) if isinstance(contents, ArrayObject) else [raw]
+                clone[NameObject("/Contents")] = ArrayObject([_ref(draw), *(copy(p) for p in parts)])
+            clone[NameObject("/Resources")] = resources
             clone[NameObject("/Parent")] = _ref(_PAGES)
             number = mapping[page.indirect_reference.idnum]
             self._write(number, clone)
             self._kids.append(number)
-        while pending:
-            old = pending.pop()
-            self._write(mapping[old], copy(reader.get_object(old)))
+        self._flush(reader, mapping, pending)
+
+    def add_form(self, reader: PdfReader, page: PageObject) -> int:
+        """Write page as a form XObject (drawn wherever a page invokes it); its object number."""
+        mapping: dict[int, int] = {}
+        pending: list[int] = []
+        copy = self._copier(reader, mapping, pending)
+        contents = page.get_contents()
+        assert contents is not None
+        data = contents.get_data()
+        form = _stream(data)
+        form.update({
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): copy(page.mediabox),
+            NameObject("/Resources"): copy(page["/Resources"]),
+        })
+        number = self._allocate()
+        self._write(number, form)
+        self._flush(reader, mapping, pending)
+        return number
 
     def append(self, source: bytes | str | os.PathLike[str]) -> int:
         """Copy every page of source (bytes or a path); returns how many pages it had."""
@@ -169,3 +243,16 @@ def single_pages(source: bytes) -> Iterator[bytes]:
         sink.add_pages(reader, [page])
         sink.finish()
         yield buffer.getvalue()
+
+
+def underlay(background: bytes, pages: bytes) -> bytes:
+    """pages with the first page of background drawn beneath each of them, as one shared form:
+    what is the same on every page is stored (and was laid out) once."""
+    base = PdfReader(io.BytesIO(background))
+    source = PdfReader(io.BytesIO(pages))
+    buffer = io.BytesIO()
+    sink = PdfSink(buffer)
+    form = sink.add_form(base, base.pages[0])
+    sink.add_pages(source, list(source.pages), underlay=form)
+    sink.finish()
+    return buffer.getvalue()

@@ -8,6 +8,7 @@ so no data can make a render read a local file or reach the network.
 from __future__ import annotations
 
 import functools
+import io
 import itertools
 import logging
 import mimetypes
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pypdf import PdfReader
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -117,11 +119,11 @@ def render_html(html: str, setup: PrintSetup, resources: Resources | None = None
 
 
 def html_for(
-    templates: TemplateFolder, documents: Sequence[Document], resources: Resources
+    templates: TemplateFolder, documents: Sequence[Document], resources: Resources, **extra: Any
 ) -> str:
     roots = tuple(dict.fromkeys((*(r for r in templates.roots), FORM_TEMPLATES)))
     template = file_environment(roots).get_template(f"{templates.name}/form.html")
-    return template.render(documents=documents, attach=resources.attach)
+    return template.render(documents=documents, attach=resources.attach, **extra)
 
 
 def render(
@@ -133,3 +135,23 @@ def render(
     resources = Resources()
     html = html_for(templates, documents, resources)
     return Rendered(render_html(html, setup, resources), "pdf")
+
+
+def render_layered(
+    templates: TemplateFolder, documents: Sequence[Document], *, font_dir: str | None = None
+) -> Rendered:
+    """Many pages that share a background: the template renders what all pages share when given
+    part="layer" and each page's own content when given part="pages"; the shared layer is laid
+    out once and drawn beneath every page as one form (render/compose.py). A template that knows
+    no parts (an instance's own, say) is rendered whole."""
+    from flask import current_app
+
+    from .compose import underlay
+
+    setup = print_setup(font_dir or current_app.config["FONT_DIR"])
+    resources = Resources()
+    layer = render_html(html_for(templates, documents, resources, part="layer"), setup, resources)
+    if PdfReader(io.BytesIO(layer)).get_num_pages() != 1:
+        return render(templates, documents, font_dir=font_dir)
+    pages = render_html(html_for(templates, documents, resources, part="pages"), setup, resources)
+    return Rendered(underlay(layer, pages), "pdf")

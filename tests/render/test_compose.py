@@ -9,7 +9,7 @@ import pytest
 import weasyprint
 from pypdf import PdfReader
 
-from formsvc.jobs.merge import StreamingPdfWriter
+from formsvc.render.compose import StreamingPdfWriter
 
 
 def chunk(label: str, pages: int) -> bytes:
@@ -43,7 +43,7 @@ def test_a_failed_merge_leaves_no_file(tmp_path):
 
 
 def test_single_pages_are_whole_pdfs_of_one_page_each():
-    from formsvc.jobs.merge import single_pages
+    from formsvc.render.compose import single_pages
 
     singles = list(single_pages(chunk("s", 3)))
     assert len(singles) == 3
@@ -52,3 +52,40 @@ def test_single_pages_are_whole_pdfs_of_one_page_each():
         assert len(reader.pages) == 1
         assert reader.pages[0].extract_text().startswith(f"证书 s-{index}")
         assert len(pypdfium2.PdfDocument(single)) == 1
+
+
+def test_a_background_is_stored_once_and_drawn_beneath_every_page():
+    from formsvc.render.compose import underlay
+
+    background = weasyprint.HTML(string="<html><body><p>底纹 共享层</p></body></html>").write_pdf()
+    pages = chunk("p", 3)
+    layered = underlay(background, pages)
+    reader = PdfReader(io.BytesIO(layered))
+    assert len(reader.pages) == 3
+    forms = set()
+    for index, page in enumerate(reader.pages):
+        text = page.extract_text()
+        assert "底纹共享层" in "".join(text.split()) and f"证书 p-{index}" in text
+        forms |= {page["/Resources"]["/XObject"].raw_get(n).idnum for n in page["/Resources"]["/XObject"]
+                  if page["/Resources"]["/XObject"][n]["/Subtype"] == "/Form"}
+    assert len(forms) == 1
+    document = pypdfium2.PdfDocument(layered)
+    assert "底纹" in document[2].get_textpage().get_text_range()
+
+
+def test_a_single_page_carries_only_the_images_it_draws():
+    from formsvc.render.compose import single_pages
+
+    png = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (40, 40), (200, 30, 30)).save(png, "PNG")
+    import base64
+
+    source = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    html = ("<html><body><section style='break-after: page'>有照片<img src='" + source
+            + "'></section><section>无照片</section></body></html>")
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    with_photo, without = (PdfReader(io.BytesIO(p)) for p in single_pages(pdf))
+    assert len(with_photo.pages[0]["/Resources"]["/XObject"]) == 1
+    assert "/XObject" not in without.pages[0]["/Resources"]
