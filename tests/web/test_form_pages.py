@@ -61,7 +61,7 @@ def test_pledge_filled_by_hand_downloads_its_pdf(page, live_server, tmp_path: Pa
     expect(page.locator("[data-preview-status]")).to_contain_text("预览已更新")
 
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="下载PDF 打印版").click()
+        page.get_by_role("button", name="下载 PDF 打印版").click()
     download = download_info.value
     assert download.suggested_filename == "诚信承诺书.pdf"
     content = Path(download.path()).read_bytes()
@@ -72,7 +72,7 @@ def test_pledge_filled_by_hand_downloads_its_pdf(page, live_server, tmp_path: Pa
     assert "工程系列医疗器械专业高级工程师" in pages[1] and "欧阳振华" in pages[1]
     assert "2024年5月10日" in pages[1]
     screenshot(page, "form-pledge-filled")
-    check_page(page, response, keyboard=["载入样例", "单位", "下载PDF 打印版"])
+    check_page(page, response, keyboard=["载入样例", "单位", "下载 PDF 打印版"])
 
 
 def test_pledge_errors_show_beside_their_fields_and_block_the_download(page, live_server):
@@ -92,7 +92,7 @@ def test_pledge_errors_show_beside_their_fields_and_block_the_download(page, liv
     series.locator(".is-error").wait_for()
     assert "职称系列为必填项" in series.inner_text()
 
-    page.get_by_role("button", name="下载Word 文档（DOCX）").click()
+    page.get_by_role("button", name="下载 Word 文档（DOCX）").click()
     expect(page.locator("[data-download-status]")).to_contain_text("未能生成")
     expect(page.locator("[data-download-status]")).to_contain_text("处需要改正")
     screenshot(page, "form-pledge-errors")
@@ -114,7 +114,7 @@ def test_post_quota_inconsistency_is_a_warning_beside_the_field(page, live_serve
     assert "条提示请核对" in page.locator("[data-summary]").inner_text()
     # a warning points, it does not refuse: the sheet still downloads
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="下载Excel 表格（XLSX）").click()
+        page.get_by_role("button", name="下载 Excel 表格（XLSX）").click()
     assert download_info.value.suggested_filename.endswith(".xlsx")
     screenshot(page, "form-post-quota-warning")
     check_page(page, response)
@@ -187,7 +187,7 @@ def test_a_photo_is_chosen_shown_and_printed(page, live_server, tmp_path: Path):
     preview.wait_for()
     assert preview.get_attribute("src").startswith("data:image/jpeg;base64,")
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="下载PDF 打印版").click()
+        page.get_by_role("button", name="下载 PDF 打印版").click()
     content = Path(download_info.value.path()).read_bytes()
     import io
 
