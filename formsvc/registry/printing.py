@@ -15,7 +15,6 @@ from typing import Any
 from ..errors import SetupError
 from ..forms.base import Document
 from ..render import Rendered, pdf, templates_for
-from ..render.qr import qr_svg
 from .service import CertificateRecord, RegistrySettings
 
 TEMPLATE = "certificate"
@@ -53,7 +52,8 @@ def certificate_document(
     """What form.html renders one certificate from.
 
     Keys: the twelve fields of the record (dates as datetime.date), level, number, issuing_body,
-    issued_on, revoked (bool), qr (inline SVG markup of verify_url), verify_url, lookup_url,
+    issued_on, revoked (bool), verify_url (what the QR code holds: the template marks its box
+    with data-qr), lookup_url,
     photo/photo_type (bytes and MIME type, or None), seal/seal_type (likewise).
     """
     context: dict[str, Any] = dict(certificate.record)
@@ -64,7 +64,6 @@ def certificate_document(
         issued_on=certificate.issued_on,
         revoked=not certificate.valid,
         verify_url=settings.verify_url(certificate.code),
-        qr=qr_svg(settings.verify_url(certificate.code), label="扫码查验"),
         lookup_url=f"{settings.public_url}/verify",
         photo=certificate.photo,
         photo_type=certificate.photo_type,

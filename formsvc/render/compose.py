@@ -235,13 +235,71 @@ class StreamingPdfWriter(PdfSink):
 
 
 def single_pages(source: bytes) -> Iterator[bytes]:
-    """Each page of source as a PDF of its own (each carries the fonts its page uses)."""
+    """Each page of source as a PDF of its own (each carries the fonts its page uses).
+
+    A source written by PdfSink (every object in the clear, numbered as in its xref, the page
+    tree at 2) is cut without re-serialising anything: each single is the page's object and
+    everything it refers to, byte for byte, behind a page tree of its own. Any other PDF is
+    copied object by object.
+    """
     reader = PdfReader(io.BytesIO(source))
+    offsets = reader.xref.get(0, {})
+    if reader.xref_objStm or not offsets or any(
+        (p.indirect_reference is None or p.get("/Parent") is None
+         or p.raw_get("/Parent").idnum != _PAGES) for p in reader.pages
+    ):
+        for page in reader.pages:
+            buffer = io.BytesIO()
+            sink = PdfSink(buffer)
+            sink.add_pages(reader, [page])
+            sink.finish()
+            yield buffer.getvalue()
+        return
+    starts = sorted(offsets.values())
+    following = dict(zip(starts, [*starts[1:], source.rfind(b"xref")], strict=True))
+    references: dict[int, set[int]] = {}
+
+    def refers_to(number: int) -> set[int]:
+        if number not in references:
+            found: set[int] = set()
+            stack = [reader.get_object(number)]
+            while stack:
+                obj = stack.pop()
+                if isinstance(obj, IndirectObject):
+                    found.add(obj.idnum)
+                elif isinstance(obj, DictionaryObject):
+                    stack.extend(obj.values())
+                elif isinstance(obj, ArrayObject):
+                    stack.extend(obj)
+            references[number] = found - {_PAGES, _CATALOG}
+        return references[number]
+
+    size = max(offsets) + 1
     for page in reader.pages:
+        assert page.indirect_reference is not None
+        number = page.indirect_reference.idnum
+        needed, stack = {number}, [number]
+        while stack:
+            for other in refers_to(stack.pop()):
+                if other not in needed:
+                    needed.add(other)
+                    stack.append(other)
         buffer = io.BytesIO()
-        sink = PdfSink(buffer)
-        sink.add_pages(reader, [page])
-        sink.finish()
+        buffer.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        placed: dict[int, int] = {}
+        for each in sorted(needed):
+            placed[each] = buffer.tell()
+            buffer.write(source[offsets[each]:following[offsets[each]]])
+        for each, text in ((_PAGES, f"<< /Type /Pages /Kids [{number} 0 R] /Count 1 >>"),
+                           (_CATALOG, f"<< /Type /Catalog /Pages {_PAGES} 0 R >>")):
+            placed[each] = buffer.tell()
+            buffer.write(f"{each} 0 obj\n{text}\nendobj\n".encode())
+        xref = buffer.tell()
+        lines = [f"xref\n0 {size}\n", "0000000000 65535 f \n"]
+        lines += [f"{placed[n]:010d} 00000 n \n" if n in placed else "0000000000 65535 f \n"
+                  for n in range(1, size)]
+        buffer.write("".join(lines).encode())
+        buffer.write(f"trailer\n<< /Size {size} /Root {_CATALOG} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
         yield buffer.getvalue()
 
 

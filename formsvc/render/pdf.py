@@ -20,11 +20,13 @@ from typing import Any
 
 from pypdf import PdfReader
 from weasyprint import CSS, HTML
+from weasyprint.formatting_structure.boxes import BlockBox
+from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..forms.base import FORM_TEMPLATES, Document
-from . import Rendered, TemplateFolder
+from . import Rendered, TemplateFolder, qr
 from .fonts import compact_faces, font_face_css
 from .templating import file_environment
 
@@ -109,13 +111,57 @@ def print_setup(font_dir: str) -> PrintSetup:
         return PrintSetup(fonts, font_config, stylesheet)
 
 
+#: the attribute by which a template asks for a QR code of its value, drawn to fill the element
+QR_ATTRIBUTE = "data-qr"
+
+
+def _qr_boxes(document: Any) -> list[list[tuple[str, float, float, float]]]:
+    """Per page, each element marked data-qr: its value and content box (CSS px, from the page's
+    top-left corner), as laid out."""
+    pages = []
+    for page in document.pages:
+        found = []
+        for box in page._page_box.descendants(placeholders=True):
+            element = getattr(box, "element", None)
+            value = element.get(QR_ATTRIBUTE) if element is not None else None
+            if value and isinstance(box, BlockBox | AbsolutePlaceholder):
+                side = min(box.width, box.height)
+                found.append((value, box.content_box_x(), box.content_box_y(), side))
+                # the box's anonymous children carry the same element: draw once per element
+                element.attrib.pop(QR_ATTRIBUTE)
+        pages.append(found)
+    return pages
+
+
+def _draw_qr_codes(boxes: list[list[tuple[str, float, float, float]]]) -> Any:
+    """A WeasyPrint finisher that appends each page's QR codes to its content stream."""
+
+    def finish(document: Any, pdf: Any) -> None:
+        # pydyf lists the pages as a flat array of references: number, 0, R, number, 0, R…
+        numbers = pdf.pages["Kids"][0::3]
+        for codes, number in zip(boxes, numbers, strict=True):
+            if not codes:
+                continue
+            page = pdf.objects[number]
+            stream = pdf.objects[int(page["Contents"].split()[0])]
+            # at the end of a WeasyPrint page the user space is the page in points, y down;
+            # the layout's CSS px are 0.75 pt
+            stream.stream.append(b"q 0.75 0 0 0.75 0 0 cm")
+            for value, x, y, side in codes:
+                stream.stream.append(qr.pdf_operations(value, x, y, side))
+            stream.stream.append(b"Q")
+
+    return finish
+
+
 def render_html(html: str, setup: PrintSetup, resources: Resources | None = None) -> bytes:
     fetcher = SafeFetcher(setup.fonts, resources)
     with render_lock:
         document = HTML(string=html, url_fetcher=fetcher).render(
             stylesheets=[setup.stylesheet], font_config=setup.font_config
         )
-        return document.write_pdf()
+        codes = _qr_boxes(document) if QR_ATTRIBUTE in html else []
+        return document.write_pdf(finisher=_draw_qr_codes(codes) if any(codes) else None)
 
 
 def html_for(

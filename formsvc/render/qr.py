@@ -1,9 +1,9 @@
-"""QR codes as vector SVG for print: error correction M, a quiet zone of four modules."""
+"""QR codes drawn by the PDF renderer itself, as vector squares: error correction M, four
+modules of quiet zone, filling whatever box a template marks with ``data-qr``."""
 
 from __future__ import annotations
 
 import zxingcpp
-from markupsafe import Markup, escape
 
 #: ISO/IEC 18004 asks for four modules of quiet zone; scanners fail on less
 QUIET_ZONE = 4
@@ -21,32 +21,29 @@ def modules(data: str) -> list[bytes]:
     return [flat[row * size:(row + 1) * size] for row in range(size)]
 
 
-def qr_svg(data: str, *, label: str = "") -> Markup:
-    """data as an inline <svg> sized by its container: crisp at any print resolution.
+def pdf_operations(data: str, x: float, y: float, side: float) -> bytes:
+    """PDF drawing operators for the QR code of data in the square (x, y, side), quiet zone
+    included, in a user space whose y axis points down the page (WeasyPrint's page space).
 
-    Each row of dark modules is one stroked horizontal run, all in a single path: the fewest
-    drawing commands a renderer must parse, which is what a page of a bulk print pays for.
+    Drawn as rectangles straight into the page's content stream rather than as SVG: a renderer
+    parses and lays out SVG anew for every page, and a bulk print is thousands of pages.
     """
     rows = modules(data)
-    size = len(rows) + 2 * QUIET_ZONE
-    commands = []
-    for y, row in enumerate(rows):
-        pen: int | None = None
-        x = 0
-        while x < len(row):
-            if row[x]:
-                x += 1
+    module = side / (len(rows) + 2 * QUIET_ZONE)
+    left, top = x + QUIET_ZONE * module, y + QUIET_ZONE * module
+    operations = [b"q 0 0 0 rg"]
+    for number, row in enumerate(rows):
+        column = 0
+        while column < len(row):
+            if row[column]:
+                column += 1
                 continue
-            start = x
-            while x < len(row) and not row[x]:
-                x += 1
-            if pen is None:
-                commands.append(f"M{start + QUIET_ZONE} {y + QUIET_ZONE + 0.5}h{x - start}")
-            else:
-                commands.append(f"m{start - pen} 0h{x - start}")
-            pen = x
-    title = f"<title>{escape(label)}</title>" if label else ""
-    return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="qr" viewBox="0 0 {size} {size}">{title}'
-        f'<path fill="none" stroke="#000" stroke-width="1" d="{"".join(commands)}"/></svg>'
-    )
+            start = column
+            while column < len(row) and not row[column]:
+                column += 1
+            operations.append(
+                f"{left + start * module:.3f} {top + number * module:.3f} "
+                f"{(column - start) * module:.3f} {module:.3f} re".encode()
+            )
+    operations.append(b"f Q")
+    return b"\n".join(operations)
