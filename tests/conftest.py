@@ -112,6 +112,18 @@ def pdf_text(content: bytes) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages]
 
 
+def rendered_pdf(client: FlaskClient, form_id: str, data: Any, artifact: str) -> tuple[str, tuple[int, int]]:
+    """Render form_id from data as PDF through the API, keep it as an artifact, and read it back:
+    the text of all pages without layout spaces, and the first page's size in points."""
+    from pypdf import PdfReader
+
+    response = client.post(f"/api/v1/forms/{form_id}/render?format=pdf", json=data)
+    assert response.status_code == 200, response.get_json()
+    save_artifact(artifact, response.data)
+    box = PdfReader(io.BytesIO(response.data)).pages[0].mediabox
+    return flat("".join(pdf_text(response.data))), (round(float(box.width)), round(float(box.height)))
+
+
 def pdf_drawn_images(content: bytes) -> list[list[tuple[Any, tuple[float, ...]]]]:
     """Per page, each image XObject the page draws, with the matrix it is drawn with (width
     and height in points at [0] and [3], position at [4], [5]). Pages may share a resource

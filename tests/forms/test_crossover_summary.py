@@ -8,13 +8,12 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
 from formsvc.forms import get_form
 from formsvc.forms.crossover_summary import SummaryRow
 from formsvc.sheets import ImportResult, read_rows
 
-from ..conftest import flat, pdf_text, sample, save_artifact
+from ..conftest import flat, pdf_text, rendered_pdf, sample, save_artifact
 from ..sheets.workbooks import blank_template, change_row, errors_of, fill, sample_rows, upload
 
 FORM = "crossover-summary"
@@ -149,12 +148,8 @@ def test_rows_without_serial_are_numbered_in_order(client):
 
 def test_pdf_is_a3_landscape_with_every_column_note_and_value(client):
     data = sample(FORM)
-    response = client.post(f"/api/v1/forms/{FORM}/render?format=pdf", json=data)
-    assert response.status_code == 200, response.get_json()
-    save_artifact("crossover-summary.pdf", response.data)
-    page = PdfReader(io.BytesIO(response.data)).pages[0]
-    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (1191, 842)
-    text = flat("".join(pdf_text(response.data)))
+    text, size = rendered_pdf(client, FORM, data, "crossover-summary.pdf")
+    assert size == (1191, 842)
     assert text.startswith(SEED_TITLE)
     assert f"申报单位：{data['unit']}（盖章）" in text
     for label in SEED_COLUMNS:

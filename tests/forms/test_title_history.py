@@ -7,12 +7,11 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
 from formsvc.forms import get_form
 from formsvc.forms.title_history import IDENTITY_LABELS, TitleRecord, check_record
 
-from ..conftest import flat, pdf_text, sample, save_artifact
+from ..conftest import flat, pdf_text, rendered_pdf, sample, save_artifact
 from ..sheets.workbooks import blank_template, change_row, errors_of, fill, sample_rows, upload
 
 FORM = "title-history"
@@ -104,12 +103,8 @@ def test_hostile_text_goes_back_into_excel_as_text(client):
 
 def test_pdf_listing_is_a4_landscape_with_every_label_value_and_note(client):
     data = sample(FORM)
-    response = client.post(f"/api/v1/forms/{FORM}/render?format=pdf", json=data)
-    assert response.status_code == 200, response.get_json()
-    save_artifact("title-history.pdf", response.data)
-    page = PdfReader(io.BytesIO(response.data)).pages[0]
-    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 595)
-    text = flat("".join(pdf_text(response.data)))
+    text, size = rendered_pdf(client, FORM, data, "title-history.pdf")
+    assert size == (842, 595)
     assert text.startswith(SEED_TITLE)
     for label in SEED_COLUMNS:
         assert label in text
