@@ -89,3 +89,19 @@ def test_a_single_page_carries_only_the_images_it_draws():
     with_photo, without = (PdfReader(io.BytesIO(p)) for p in single_pages(pdf))
     assert len(with_photo.pages[0]["/Resources"]["/XObject"]) == 1
     assert "/XObject" not in without.pages[0]["/Resources"]
+
+
+def test_singles_cut_from_a_composed_pdf_are_whole_and_keep_their_background():
+    from formsvc.render.compose import single_pages, underlay
+
+    background = weasyprint.HTML(string="<html><body><p>底纹 共享层</p></body></html>").write_pdf()
+    composed = underlay(background, chunk("c", 3))
+    singles = list(single_pages(composed))
+    assert len(singles) == 3
+    for index, single in enumerate(singles):
+        reader = PdfReader(io.BytesIO(single))
+        assert len(reader.pages) == 1
+        text = "".join(reader.pages[0].extract_text().split())
+        assert "底纹共享层" in text and f"证书c-{index}" in text
+        # a second engine reads it too: the cross-reference table points at whole objects
+        assert f"证书 c-{index}" in pypdfium2.PdfDocument(single)[0].get_textpage().get_text_range()
