@@ -14,15 +14,35 @@ TEST_DEBIAN_PACKAGES := chromium
 # benchmarks: load generator and the LibreOffice baseline
 BENCH_DEBIAN_PACKAGES := wrk libreoffice-writer-nogui
 
-.PHONY: setup system-packages test-packages bench-packages run test lint bench templates clean
+# every Python package the service and its tests use, pinned and hashed (refresh: make lock)
+LOCK := requirements.lock
+# how the lock is resolved: for every platform, for the oldest Python pyproject.toml accepts
+LOCK_OPTIONS := --extra test --generate-hashes --universal --python-version 3.11
+
+.PHONY: setup system-packages test-packages bench-packages run test lint bench templates clean lock check-lowest
 
 setup: system-packages $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# after a change to the dependencies in pyproject.toml: keeps the other pins, adds and drops what
+# changed; `make lock UPGRADE=1` moves every pin to the newest version allowed
+lock:
+	test -x $(VENV)/bin/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install --quiet uv; }
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_OPTIONS) $(if $(UPGRADE),--upgrade) --quiet -o $(LOCK)
+
+# the lowest versions pyproject.toml allows, in a throwaway venv: every module imports and every
+# form renders its sample (a lower bound that would break the service fails here)
+check-lowest: setup
+	set -e; lowest=$$(mktemp -d); trap 'rm -rf "$$lowest"' EXIT; \
+	$(VENV)/bin/uv venv --quiet --python $(PY) "$$lowest"; \
+	$(VENV)/bin/uv pip install --quiet --python "$$lowest/bin/python" --resolution lowest-direct -e '.[test]'; \
+	"$$lowest/bin/python" .ci/check_lowest.py
 
 # install missing Debian packages when we are root; otherwise say exactly what to run
 define ensure_debian
