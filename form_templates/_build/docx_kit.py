@@ -159,3 +159,25 @@ def cell_bottom(cell: _Cell) -> None:
 
 def save(document: WordDocument, path: Path) -> None:
     document.save(str(path))
+
+
+def boxed(cell: _Cell, expression: str, **options) -> None:
+    """A box whose text may continue on a 附页 (formsvc/forms/boxes.py Boxed): its paragraphs,
+    then, only when it continues, the line saying where."""
+    cell_text(cell, "{{ " + expression + ".text|paragraphs }}", **options)
+    plain = {k: v for k, v in options.items() if k not in ("align", "indent_chars")}
+    paragraph(cell, "{%p if " + expression + ".continued %}", **plain)
+    paragraph(cell, "{{ " + expression + ".continued }}", align="right", **plain)
+    paragraph(cell, "{%p endif %}", **plain)
+
+
+def annexes(document: WordDocument, *, size: float = XIAOSI) -> None:
+    """The 附页 of a filled form at its end, each on a new page: 附页N, the box's label and
+    （续）, then the text the box could not hold (formsvc/forms/boxes.py Annex)."""
+    paragraph(document, "{%p for annex in doc.annexes %}", size=size)
+    name = paragraph(document, "{{ annex.name }}", font=HEITI, size=SIHAO, space_after_pt=8)
+    name.paragraph_format.page_break_before = True
+    title(document, "{{ annex.heading }}", size=XIAOER, space_after_pt=12)
+    paragraph(document, "{{ annex.paragraphs|join('\\n')|paragraphs }}", align="justify",
+              size=size, line_pt=size * 1.6)
+    paragraph(document, "{%p endfor %}", size=size)

@@ -36,7 +36,7 @@ def label(cell: kit._Cell, text: str) -> None:
 
 def build(out_dir: Path) -> list[Path]:
     document = kit.new_document(margins_mm=(20, 18, 16, 18))
-    kit.title(document, tag("doc.city or '＿＿'") + "市职称评审委员会核准备案表",
+    kit.title(document, tag("doc.city or '＿＿市'") + "职称评审委员会核准备案表",
               space_after_pt=14)
     grid = kit.table(document, len(ROWS) + 2, WIDTHS_MM)
     for row, cells in enumerate(ROWS):
@@ -61,8 +61,9 @@ def build(out_dir: Path) -> list[Path]:
     practice = kit.merge(grid, practice_row, 1, practice_row, 3)
     kit.cell_top(practice)
     # 五号 at 1.5 lines, as in form.html: sixteen lines fill the row
-    kit.cell_text(practice, tag("doc.practice|paragraphs"), align="justify", size=kit.WUHAO,
-                  indent_chars=2, line_pt=kit.WUHAO * 1.5)
+    kit.boxed(practice, "doc.practice_box", align="justify", size=kit.WUHAO, indent_chars=2,
+              line_pt=kit.WUHAO * 1.5)
+    kit.annexes(document)
     path = out_dir / "form.docx"
     kit.save(document, path)
     return [path]

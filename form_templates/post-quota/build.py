@@ -79,8 +79,7 @@ def build_docx(path: Path) -> None:
     kit.row_height(grid, applicants_row, 48)
     kit.cell_text(kit.merge(grid, applicants_row, 0, applicants_row, 1), APPLICANTS)
     listing = kit.merge(grid, applicants_row, 2, applicants_row, 5)
-    kit.cell_text(listing, "{{ doc.applicants|join('\\n')|paragraphs }}", align="justify",
-                  size=kit.WUHAO, line_pt=LINE_PT)
+    kit.boxed(listing, "doc.listed", align="justify", size=kit.WUHAO, line_pt=LINE_PT)
     kit.cell_top(listing)
     for offset, (label_lines, key) in enumerate(REVIEWS):
         row = applicants_row + 1 + offset
@@ -90,8 +89,8 @@ def build_docx(path: Path) -> None:
             kit.paragraph(label, line, align="center", size=kit.XIAOSI, reuse_first=index == 0)
         review = kit.merge(grid, row, 2, row, 5)
         kit.cell_top(review)
-        kit.cell_text(review, tag(f"doc.{key}.opinion|paragraphs"), align="justify",
-                      size=kit.WUHAO, indent_chars=2, line_pt=LINE_PT)
+        kit.boxed(review, f"doc.{key}.boxed", align="justify", size=kit.WUHAO, indent_chars=2,
+                  line_pt=LINE_PT)
         opinion_space = kit.paragraph(review, "", size=kit.WUHAO)
         opinion_space.paragraph_format.space_after = kit.Pt(18)
         kit.paragraph(review, STAMP, align="right", size=kit.XIAOSI)
@@ -102,6 +101,7 @@ def build_docx(path: Path) -> None:
     for note in more:
         kit.paragraph(document, note, size=kit.WUHAO, align="justify").paragraph_format.left_indent \
             = kit.Pt(kit.WUHAO * 3)
+    kit.annexes(document)
     kit.save(document, path)
 
 

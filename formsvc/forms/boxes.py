@@ -1,15 +1,12 @@
-"""How much text a box of the printed form holds, so that text never spills off the page."""
+"""How much text a box of the printed form holds, and where the rest continues (附页)."""
 
 from __future__ import annotations
 
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
-
-from ..errors import Loc
-from .base import FindingsBuilder, FormModel, title_of
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 
 def text_width(text: str) -> float:
@@ -33,8 +30,8 @@ class TextBox:
 
     Both figures come from the box's size in form.html at its font size; lines are filled as the
     renderer fills them, never breaking inside a number or a Latin word, nor before a closing
-    bracket or a comma. The test of each form fills its boxes to capacity and checks that the PDF
-    still fits its page.
+    bracket or a comma. What a box cannot hold continues on a 附页 (see Continuations); the
+    test of each form fills its boxes past capacity and checks that the PDF keeps its pages.
     """
 
     chars_per_line: int
@@ -58,17 +55,97 @@ class TextBox:
             used += width - extra * self.chars_per_line
         return lines
 
-    def check(self, found: FindingsBuilder, loc: Loc, label: str, text: str | None) -> None:
-        """An error naming the field when text does not fit the box."""
-        if not text:
-            return
-        needed = self.lines_for(text)
-        if needed > self.lines:
-            found.error(loc, f"{label}篇幅超出表格：最多{self.lines}行（每行约"
-                             f"{self.chars_per_line}字），现约{needed}行，请精简")
+    def split(self, paragraphs: Sequence[Sequence[str]], lines: int) -> tuple[list[str], list[str]]:
+        """The paragraphs (each a sequence of pieces never cut) as far as lines hold them, and the
+        rest: a paragraph that does not fit whole is cut between two pieces."""
+        kept: list[str] = []
+        used = 0
+        for index, pieces in enumerate(paragraphs):
+            # lines are counted as print breaks them; the cut falls between two pieces
+            needed = self.lines_for("".join(pieces))
+            if used + needed <= lines:
+                kept.append("".join(pieces))
+                used += needed
+                continue
+            # as many pieces of this paragraph as the lines left hold
+            head = 0
+            while head < len(pieces) and \
+                    used + self.lines_for("".join(pieces[:head + 1])) <= lines:
+                head += 1
+            rest = ["".join(p) for p in paragraphs[index + 1:]]
+            if head:
+                kept.append("".join(pieces[:head]))
+            return kept, ["".join(pieces[head:]), *rest]
+        return kept, []
 
 
-def check_boxes(found: FindingsBuilder, form: FormModel, boxes: Mapping[str, TextBox]) -> None:
-    """Check each field named in boxes against its box, naming the field by its official label."""
-    for name, box in boxes.items():
-        box.check(found, (name,), title_of(type(form), name), getattr(form, name))
+def pieces(text: str) -> list[str]:
+    """A paragraph of free text as the pieces a line may break between."""
+    return _UNBREAKABLE.findall(text)
+
+
+def paragraphs_of(text: str | None) -> list[list[str]]:
+    """Free text (paragraphs separated by newlines) as pieces, paragraph by paragraph."""
+    return [pieces(part) for part in text.split("\n")] if text else []
+
+
+#: what a box prints in its last line when its text continues on 附页N
+CONTINUED = "（续见附页{number}）"
+
+
+@dataclass(frozen=True)
+class Annex:
+    """A continuation sheet (附页): what one box could not hold, headed with the box's label."""
+
+    number: int
+    label: str
+    paragraphs: tuple[str, ...]
+    #: the box's paragraphs are 空两格 (first-line indent of two characters)
+    indent: bool = False
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label}（续）"
+
+    @property
+    def name(self) -> str:
+        return f"附页{self.number}"
+
+
+@dataclass(frozen=True)
+class Boxed:
+    """What a box of the form prints: its paragraphs, and where the rest continues (or "")."""
+
+    paragraphs: tuple[str, ...]
+    continued: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+#: a box of a blank form
+EMPTY_BOX = Boxed(())
+
+
+@dataclass
+class Continuations:
+    """The 附页 of one filled document, numbered in the order its boxes are filled.
+
+    The same paragraphs go to the PDF and the DOCX, so both print the same box and the same 附页.
+    """
+
+    annexes: list[Annex] = field(default_factory=list)
+
+    def fill(self, box: TextBox, label: str, paragraphs: Sequence[Sequence[str]] | str | None
+             ) -> Boxed:
+        """The part of the text the box holds; the rest becomes the next 附页."""
+        if paragraphs is None or isinstance(paragraphs, str):
+            paragraphs = paragraphs_of(paragraphs)
+        if box.lines_for("\n".join("".join(p) for p in paragraphs)) <= box.lines:
+            return Boxed(tuple("".join(p) for p in paragraphs))
+        # the last line of the box says where the text continues
+        kept, rest = box.split(paragraphs, box.lines - 1)
+        number = len(self.annexes) + 1
+        self.annexes.append(Annex(number, label, tuple(rest), indent=box.indent > 0))
+        return Boxed(tuple(kept), CONTINUED.format(number=number))

@@ -12,33 +12,26 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from ..identity import Count, Paragraphs, PersonName, PhoneNumbers, Text, Year
-from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec
-from .boxes import TextBox, check_boxes
+from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, title_of
+from .boxes import EMPTY_BOX, Continuations, TextBox
 
-#: the boxes of form.html, in full-width characters per line × lines: the narrow value column
-#: (评审范围, 组建单位, 通讯地址), the wide one (评审层级, 承办机构, 联系电话, 职务) and the cells
-#: across the table; 主要做法 is set smaller and fills the rest of the page
-NARROW_CELL = TextBox(chars_per_line=11, lines=2)
-WIDE_CELL = TextBox(chars_per_line=12, lines=2)
-BOXES: dict[str, TextBox] = {
-    "name": TextBox(chars_per_line=30, lines=1),
-    "scope": NARROW_CELL,
-    "level": WIDE_CELL,
-    "organizer": NARROW_CELL,
-    "office": WIDE_CELL,
-    "address": NARROW_CELL,
-    "phone": WIDE_CELL,
-    "head_post": WIDE_CELL,
-    "practice": TextBox(chars_per_line=34, lines=16, indent=2),
-}
-#: 是否制定相应评审办法、管理制度等: the answer and the names of the rules after it
-RULES_BOX = TextBox(chars_per_line=30, lines=2)
+#: the boxes of form.html, in full-width characters per line × lines. The value cells print
+#: every value up to its schema limit (smaller where a long one needs it, render/templating.py
+#: shrink); 主要做法 is set smaller, fills the rest of the page and continues on a 附页
+PRACTICE_BOX = TextBox(chars_per_line=34, lines=16, indent=2)
 
-def _city(value: Any) -> Any:
-    # the title prints ＿＿市: 咸宁 and 咸宁市 are the same answer
+#: what ends the name of a place that has a 职称评审委员会: 咸宁市, 恩施土家族苗族自治州, 神农架林区,
+#: 通山县, 锡林郭勒盟, 大兴安岭地区
+PLACE_SUFFIXES = ("市", "州", "县", "区", "盟", "旗")
+
+
+def _place(value: Any) -> Any:
+    # the title prints the place with its own suffix; 咸宁 alone is taken as 咸宁市, the form's
+    # ＿＿市
     if isinstance(value, str):
         value = value.strip()
-        return value[:-1] if value.endswith("市") and len(value) > 1 else value
+        if value and not value.endswith(PLACE_SUFFIXES):
+            value = f"{value}市"
     return value
 
 
@@ -62,9 +55,11 @@ BLANK_REVIEW = "＿＿＿＿年，评审＿＿＿人，通过＿＿＿人。"
 class CommitteeFilingForm(FormModel):
     """The filing of one committee, every field of the table in its order."""
 
-    city: Annotated[Text, BeforeValidator(_city)] = Field(
-        title="市名", min_length=1, max_length=8, examples=["咸宁"],
-        description="表头“＿＿市职称评审委员会核准备案表”中的市名",
+    # the longest prefecture-level names have 11 characters (克孜勒苏柯尔克孜自治州)
+    city: Annotated[Text, BeforeValidator(_place)] = Field(
+        title="地名", min_length=1, max_length=16, examples=["咸宁市", "恩施土家族苗族自治州"],
+        description="表头“＿＿市职称评审委员会核准备案表”中的地名，带“市”“州”“县”“区”等；"
+                    "只写“咸宁”即为“咸宁市”",
     )
     name: Text = Field(title="评委会名称", min_length=1, max_length=40,
                        examples=["咸宁市卫生系列中级职称评审委员会"])
@@ -86,9 +81,8 @@ class CommitteeFilingForm(FormModel):
         title="近三年评审情况", min_length=3, max_length=3,
         description="连续三个年度，按年份先后排列",
     )
-    # the box holds 16 lines of 34 (544 full-width characters); the length limit only keeps
-    # gross input out before the lines are counted
-    practice: Paragraphs = Field(title="主要做法", min_length=1, max_length=600)
+    # the box holds 16 lines of 34 (544 full-width characters); more continues on a 附页
+    practice: Paragraphs = Field(title="主要做法", min_length=1, max_length=3000)
 
     @property
     def rules_answer(self) -> str:
@@ -112,8 +106,6 @@ def rules(form: CommitteeFilingForm) -> Findings:
             found.error(("reviews", index, "passed"),
                         f"{review.year}年通过人数（{review.passed}）不能多于评审人数"
                         f"（{review.reviewed}）")
-    check_boxes(found, form, BOXES)
-    RULES_BOX.check(found, ("rules_detail",), "评审办法、管理制度名称", form.rules_answer)
     return found.done()
 
 
@@ -123,8 +115,11 @@ def documents(form: CommitteeFilingForm | None) -> list[Document]:
             "city": None, "name": None, "scope": None, "level": None, "organizer": None,
             "office": None, "address": None, "phone": None, "head": None, "head_post": None,
             "experts": None, "rules": None, "reviews": [BLANK_REVIEW] * 3, "practice": None,
+            "practice_box": EMPTY_BOX, "annexes": [],
         })]
-    return [Document(f"{form.city}市职称评审委员会核准备案表-{form.name}", {
+    annexes = Continuations()
+    practice = annexes.fill(PRACTICE_BOX, title_of(CommitteeFilingForm, "practice"), form.practice)
+    return [Document(f"{form.city}职称评审委员会核准备案表-{form.name}", {
         "city": form.city,
         "name": form.name,
         "scope": form.scope,
@@ -139,6 +134,8 @@ def documents(form: CommitteeFilingForm | None) -> list[Document]:
         "rules": form.rules_answer,
         "reviews": [review.sentence for review in form.reviews],
         "practice": form.practice,
+        "practice_box": practice,
+        "annexes": annexes.annexes,
     })]
 
 

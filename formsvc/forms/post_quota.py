@@ -12,8 +12,8 @@ from typing import Any, Literal, get_args
 from pydantic import Field, create_model
 
 from ..identity import AnyDate, Count, Paragraphs, PersonName, Text, Year
-from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec
-from .boxes import TextBox, check_boxes
+from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, title_of
+from .boxes import EMPTY_BOX, Continuations, TextBox
 
 Level = Literal["中级", "副高", "正高"]
 #: the levels in the order of the grid's columns
@@ -36,7 +36,8 @@ ROWS: dict[str, tuple[str, str]] = {
     "off_post_applications": ("不占岗位申报", "不占岗位申报"),
 }
 
-#: the boxes of form.html: 申报人员姓名及专业 and each 审核意见 (above its stamp line)
+#: the boxes of form.html: 申报人员姓名及专业 and each 审核意见 (above its stamp line); what
+#: they cannot hold continues on a 附页
 APPLICANTS_BOX = TextBox(chars_per_line=31, lines=8)
 OPINION_BOX = TextBox(chars_per_line=31, lines=3, indent=2)
 
@@ -114,8 +115,9 @@ class PostQuotaForm(FormModel):
     off_post_applications: OffPostApplications = Field(
         title="不占岗位申报", description="申报情况：按照规定不占岗位申报的人员数量"
     )
+    # a hospital or a school lists hundreds; what the box cannot hold continues on a 附页
     applicants: list[PostQuotaApplicant] = Field(
-        title="申报人员姓名及专业", min_length=1, max_length=60
+        title="申报人员姓名及专业", min_length=1, max_length=500
     )
     supervisor_opinion: Paragraphs | None = Field(
         None, title="主管部门审核意见", max_length=150, description="留空则由主管部门手写"
@@ -132,14 +134,21 @@ class PostQuotaForm(FormModel):
         return row
 
 
-def applicant_lines(applicants: list[PostQuotaApplicant]) -> list[str]:
-    """The list as printed: one line per level, in the order of the grid's columns."""
-    lines = []
+def applicant_pieces(applicants: list[PostQuotaApplicant]) -> list[list[str]]:
+    """The list as printed, a paragraph per level in the order of the grid's columns, cut into
+    the pieces a box may be split between: the heading, then each applicant whole."""
+    paragraphs = []
     for level in LEVELS:
         names = [a.listed for a in applicants if a.level == level]
         if names:
-            lines.append(f"{level}（{len(names)}人）：{'、'.join(names)}")
-    return lines
+            paragraphs.append([f"{level}（{len(names)}人）：",
+                               *(f"{name}、" for name in names[:-1]), names[-1]])
+    return paragraphs
+
+
+def applicant_lines(applicants: list[PostQuotaApplicant]) -> list[str]:
+    """The list as printed: one line per level, in the order of the grid's columns."""
+    return ["".join(pieces) for pieces in applicant_pieces(applicants)]
 
 
 def rules(form: PostQuotaForm) -> Findings:
@@ -173,9 +182,6 @@ def rules(form: PostQuotaForm) -> Findings:
             found.warn(("applicants",),
                        f"申报人员名单中{level}空岗申报{listed[0]}人、不占岗位申报{listed[1]}人，"
                        f"与申报情况（空岗申报{expected[0]}人、不占岗位申报{expected[1]}人）不符")
-    APPLICANTS_BOX.check(found, ("applicants",), "申报人员姓名及专业",
-                         "\n".join(applicant_lines(form.applicants)))
-    check_boxes(found, form, {"supervisor_opinion": OPINION_BOX, "personnel_opinion": OPINION_BOX})
     return found.done()
 
 
@@ -191,18 +197,32 @@ def documents(form: PostQuotaForm | None) -> list[Document]:
         return [Document("事业单位高、中级职称申报情况核定表", {
             "year": None, "unit": None, "date": None,
             "counts": {field: _counts(None) for field in ROWS},
-            "applicants": [],
-            "supervisor": {"opinion": None, "date": None},
-            "personnel": {"opinion": None, "date": None},
+            "applicants": [], "listed": EMPTY_BOX,
+            "supervisor": {"opinion": None, "boxed": EMPTY_BOX, "date": None},
+            "personnel": {"opinion": None, "boxed": EMPTY_BOX, "date": None},
+            "annexes": [],
         })]
+    # the sheet (XLSX) takes every value in its cell, its row grown; print and Word continue
+    # what a box cannot hold on a 附页
+    annexes = Continuations()
+    listed = annexes.fill(APPLICANTS_BOX, "申报人员姓名及专业", applicant_pieces(form.applicants))
+    opinions = {
+        key: {"opinion": opinion, "date": date,
+              "boxed": annexes.fill(OPINION_BOX, title_of(PostQuotaForm, f"{key}_opinion"), opinion)}
+        for key, opinion, date in (
+            ("supervisor", form.supervisor_opinion, form.supervisor_date),
+            ("personnel", form.personnel_opinion, form.personnel_date),
+        )
+    }
     return [Document(f"{form.year}年度事业单位高、中级职称申报情况核定表-{form.unit}", {
         "year": form.year,
         "unit": form.unit,
         "date": form.date,
         "counts": {field: _counts(form.row(field)) for field in ROWS},
         "applicants": applicant_lines(form.applicants),
-        "supervisor": {"opinion": form.supervisor_opinion, "date": form.supervisor_date},
-        "personnel": {"opinion": form.personnel_opinion, "date": form.personnel_date},
+        "listed": listed,
+        **opinions,
+        "annexes": annexes.annexes,
     })]
 
 

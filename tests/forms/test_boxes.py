@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formsvc.forms.base import FindingsBuilder
-from formsvc.forms.boxes import TextBox, text_width
+from formsvc.forms.boxes import Annex, Boxed, Continuations, TextBox, text_width
 
 
 @pytest.mark.parametrize("text, width", [
@@ -39,13 +38,37 @@ def test_lines_for(box, text, lines):
     assert box.lines_for(text) == lines
 
 
-def test_check_names_the_field_only_when_the_text_does_not_fit():
-    found = FindingsBuilder()
-    box = TextBox(10, 2)
-    box.check(found, ("practice",), "主要做法", "做" * 20)
-    box.check(found, ("practice",), "主要做法", None)
-    assert found.done().errors == ()
-    box.check(found, ("practice",), "主要做法", "做" * 21)
-    [problem] = found.done().errors
-    assert problem.loc == ("practice",)
-    assert problem.msg == "主要做法篇幅超出表格：最多2行（每行约10字），现约3行，请精简"
+def test_text_that_fits_stays_in_its_box():
+    annexes = Continuations()
+    boxed = annexes.fill(TextBox(10, 2), "主要做法", "做" * 20)
+    assert boxed == Boxed(("做" * 20,))
+    assert annexes.fill(TextBox(10, 2), "主要做法", None) == Boxed(())
+    assert annexes.annexes == []
+
+
+def test_what_a_box_cannot_hold_continues_on_the_next_附页():
+    annexes = Continuations()
+    # the box's last line says where the rest is: one line of ten is left for the text
+    first = annexes.fill(TextBox(10, 2), "主要做法", "做" * 21)
+    assert first == Boxed(("做" * 10,), "（续见附页1）")
+    # 空两格: the first line of each paragraph holds eight
+    second = annexes.fill(TextBox(10, 3, indent=2), "审核意见", "一" * 8 + "\n" + "二" * 20)
+    assert second == Boxed(("一" * 8, "二" * 8), "（续见附页2）")
+    assert annexes.annexes == [
+        Annex(1, "主要做法", ("做" * 11,)),
+        Annex(2, "审核意见", ("二" * 12,), indent=True),
+    ]
+    assert (annexes.annexes[0].name, annexes.annexes[0].heading) == ("附页1", "主要做法（续）")
+
+
+def test_a_box_is_cut_between_pieces_never_inside_one():
+    annexes = Continuations()
+    # a listed applicant is one piece: the box holds the heading and whole names only
+    listed = [["中级（4人）：", "欧阳振华（内科学）、", "李䶮（外科学）、", "王小明（护理学）、",
+               "张明远（心血管内科学）"]]
+    boxed = annexes.fill(TextBox(18, 2), "申报人员姓名及专业", listed)
+    assert boxed.paragraphs == ("中级（4人）：欧阳振华（内科学）、",)
+    assert annexes.annexes[0].paragraphs == ("李䶮（外科学）、王小明（护理学）、张明远（心血管内科学）",)
+    # a number is one piece of free text
+    annexes.fill(TextBox(12, 2), "联系电话", "电话" * 5 + "0715-8125306、13907151234")
+    assert annexes.annexes[1].paragraphs == ("0715-8125306、13907151234",)

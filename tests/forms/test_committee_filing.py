@@ -130,11 +130,18 @@ def test_blank_form_is_the_seed_table(client, extension):
     assert text == flat(f"＿＿{TITLE}" + "".join(LABELS[:12]) + blank_review * 3 + LABELS[12])
 
 
-def test_city_is_the_title_with_or_without_its_市(client):
+@pytest.mark.parametrize("place, title", [
+    ("黄冈市", "黄冈市"), ("黄冈", "黄冈市"), ("恩施土家族苗族自治州", "恩施土家族苗族自治州"),
+    ("神农架林区", "神农架林区"), ("克孜勒苏柯尔克孜自治州", "克孜勒苏柯尔克孜自治州"),
+])
+def test_the_place_is_the_title_with_its_own_suffix(client, place, title):
     data = sample("committee-filing")
-    data["city"] = "黄冈市"
-    page = flat(pdf_text(render(client, data, "pdf"))[0])
-    assert page.startswith(f"黄冈{TITLE}评委会名称")
+    data["city"] = place
+    [page] = pdf_text(render(client, data, "pdf"))
+    # the title stays on one line, however long the place's name
+    assert page.splitlines()[0] == f"{title}职称评审委员会核准备案表"
+    document = Document(io.BytesIO(render(client, data, "docx")))
+    assert document.paragraphs[0].text == f"{title}职称评审委员会核准备案表"
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -172,32 +179,22 @@ RULES = [
     (setting("phone", "0715-8125306、0715-8125307、0715-8125308、13907151234"),
      [(("phone",), "联系电话最多填写3个号码")]),
     (setting("phone", ""), [(("phone",), "联系电话不能为空")]),
-    # a number is never broken across lines: three take three lines of the cell's two
-    (setting("phone", "0715-8125306、0715-8125307、13907151234"),
-     [(("phone",), "联系电话篇幅超出表格：最多2行（每行约12字），现约3行，请精简")]),
+    (setting("phone", "0715-8125306、0715-8125307、13907151234"), []),
     (setting("rules_adopted", "有"),
      [(("rules_adopted",), "是否制定相应评审办法、管理制度等只能是：是、否")]),
     (setting("experts", 1.5), [(("experts",), "专家库现有人数应为整数")]),
     (setting("experts", 100000), [(("experts",), "专家库现有人数不能大于99999")]),
     (setting("head", "欧阳振华1"), [(("head",), "承办机构主要负责人含有姓名中不允许的字符「1」")]),
-    (setting("city", ""), [(("city",), "市名不能为空")]),
+    (setting("city", ""), [(("city",), "地名不能为空")]),
+    (setting("city", "克" * 17), [(("city",), "地名不能超过16个字")]),
     (lambda data: data.pop("practice"), [(("practice",), "主要做法为必填项")]),
-    # a value too long for its box names the field
-    (setting("scope", "全" * 22), []),
-    (setting("scope", "全" * 23),
-     [(("scope",), "评审范围篇幅超出表格：最多2行（每行约11字），现约3行，请精简")]),
+    # every value up to its schema limit prints: the limit is the only one
+    (setting("scope", "全" * 24), []),
     (setting("scope", "全" * 25), [(("scope",), "评审范围不能超过24个字")]),
-    (setting("name", "会" * 31),
-     [(("name",), "评委会名称篇幅超出表格：最多1行（每行约30字），现约2行，请精简")]),
-    (setting("rules_detail", "《" + "办" * 55 + "》"), []),
-    (setting("rules_detail", "《" + "办" * 56 + "》"),
-     [(("rules_detail",), "评审办法、管理制度名称篇幅超出表格：最多2行（每行约30字），现约3行，请精简")]),
-    (setting("practice", "做" * 601), [(("practice",), "主要做法不能超过600个字")]),
-    (setting("practice", "\n".join(["做" * 32] * 16)), []),
-    (setting("practice", "\n".join(["做" * 32] * 17)),
-     [(("practice",), "主要做法篇幅超出表格：最多16行（每行约34字），现约17行，请精简")]),
-    (setting("practice", "\n".join(["做" * 33] * 9)),
-     [(("practice",), "主要做法篇幅超出表格：最多16行（每行约34字），现约18行，请精简")]),
+    (setting("name", "会" * 40), []),
+    (setting("rules_detail", "《" + "办" * 58 + "》"), []),
+    (setting("practice", "做" * 3000), []),
+    (setting("practice", "做" * 3001), [(("practice",), "主要做法不能超过3000个字")]),
 ]
 
 
@@ -213,28 +210,50 @@ def test_validation(client, change, errors):
 def test_an_invalid_filing_is_a_422_with_every_error_and_no_file(client):
     data = sample("committee-filing")
     data["reviews"][0]["passed"] = 413
-    data["practice"] = "\n".join(["做" * 32] * 17)
+    data["reviews"][2]["passed"] = 488
     response = client.post(f"{URL}/render?format=pdf", json=data)
     assert response.status_code == 422
     assert response.mimetype == "application/json"
     assert [e["loc"] for e in response.get_json()["errors"]] == [
-        ["reviews", 0, "passed"], ["practice"]]
+        ["reviews", 0, "passed"], ["reviews", 2, "passed"]]
 
 
-def test_boxes_filled_to_capacity_still_fit_one_page(client):
+FULL = {
+    "city": "恩施土家族苗族自治州", "name": "会" * 40, "scope": "范" * 24, "level": "层" * 26,
+    "organizer": "组" * 24, "office": "承" * 26, "address": "址" * 24,
+    "phone": "0715-8125306、0715-8125307、13907151234", "head": "欧阳" * 10, "head_post": "职" * 13,
+    "experts": 99999, "rules_detail": "《" + "办" * 58 + "》",
+}
+
+
+def test_every_field_at_its_schema_limit_prints_and_主要做法_continues_on_a_附页(client):
     data = sample("committee-filing")
-    data.update(
-        city="乌鲁木齐", name="会" * 30, scope="范" * 22, level="层" * 24, organizer="组" * 22,
-        office="承" * 24, address="址" * 22, phone="0715-8125306、13907151234",
-        head="欧阳" * 10, head_post="职" * 13, experts=99999, rules_detail="《" + "办" * 55 + "》",
-        # four paragraphs of four full lines each (the first line 空两格)
-        practice="\n".join([f"{n}、" + "做" * 130 for n in "一二三四"]),
-    )
+    data.update(FULL)
+    data["practice"] = "\n".join(f"{n}、" + "做" * 198 for n in "一二三四五六七八九十")
     content = render(client, data, "pdf")
     save_artifact("committee-filing-full.pdf", content)
-    pages = pdf_text(content)
-    assert len(pages) == 1
-    assert flat(pages[0]).endswith("四、" + "做" * 130)
+    first, *annex = pdf_text(content)
+    page = flat(first)
+    for field, value in FULL.items():
+        assert flat(str(value)) in page, field
+    # the box holds what it can and says where the rest is; the 附页 carries the rest under the
+    # box's label
+    assert page.endswith("（续见附页1）")
+    assert flat(annex[0]).startswith("附页1主要做法（续）")
+    text = flat("".join(annex))
+    assert text.endswith("十、" + "做" * 198)
+    kept = page[page.index("主要做法") + 4:-len("（续见附页1）")]
+    rest = text[len("附页1主要做法（续）"):]
+    assert kept + rest == flat(data["practice"])
+    document = Document(io.BytesIO(render(client, data, "docx")))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert paragraphs[0] == "恩施土家族苗族自治州职称评审委员会核准备案表"
+    assert paragraphs[1:3] == ["附页1", "主要做法（续）"]
+    assert document.paragraphs[1].paragraph_format.page_break_before
+    cell = document.tables[0].cell(8, 1)
+    assert cell.paragraphs[-1].text == "（续见附页1）"
+    assert flat("".join(p.text for p in cell.paragraphs[:-1]) + "".join(paragraphs[3:])) == \
+        flat(data["practice"])
 
 
 def test_hostile_text_is_printed_literally(client, caplog):

@@ -13,6 +13,8 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from formsvc.forms.post_quota import PostQuotaForm, applicant_lines
+
 from ..conftest import docx_runs, docx_text, flat, pdf_text, sample, save_artifact
 from .changes import setting
 
@@ -249,19 +251,13 @@ RULES = [
      [(("applicants", 2, "name"), "姓名含有姓名中不允许的字符「=」")], []),
     (setting("applicants", []), [(("applicants",), "申报人员姓名及专业至少需要1项")], []),
     (setting("posts.extra", 1), [(("posts", "extra"), "“extra”不是本表的字段")], []),
-    # text too long for its box
+    # what a box cannot hold continues on a 附页: only the schema's limits refuse
     (setting("supervisor_opinion", "同" * 151),
      [(("supervisor_opinion",), "主管部门审核意见不能超过150个字")], []),
-    (setting("supervisor_opinion", "审" * 91), [], []),
-    (setting("supervisor_opinion", "审" * 92),
-     [(("supervisor_opinion",), "主管部门审核意见篇幅超出表格：最多3行（每行约31字），现约4行，请精简")],
-     []),
-    (setting("personnel_opinion", "同意。\n" * 4),
-     [(("personnel_opinion",), "事业单位人事管理部门审核意见篇幅超出表格：最多3行（每行约31字），"
-                                "现约4行，请精简")], []),
-    (many_applicants(26), [], []),
-    (many_applicants(27),
-     [(("applicants",), "申报人员姓名及专业篇幅超出表格：最多8行（每行约31字），现约9行，请精简")], []),
+    (setting("supervisor_opinion", "审" * 150), [], []),
+    (setting("personnel_opinion", "同意。\n" * 4), [], []),
+    (many_applicants(500), [], []),
+    (many_applicants(501), [(("applicants",), "申报人员姓名及专业最多只能有500项")], []),
 ]
 
 
@@ -316,6 +312,51 @@ def test_boxes_filled_to_capacity_still_fit_one_page(client):
     assert "、".join(["王小明（护理学）"] * 26) in page
     assert "核" * 91 + "（盖章）" in page
     assert flat(NOTES[2]) in page
+    assert "附页" not in page
+
+
+def continued(box: str, annex: str, marker: str, heading: str) -> str:
+    """The text of a box and its 附页 joined again, without the marker and the heading."""
+    assert box.endswith(marker), box[-40:]
+    assert annex.startswith(heading), annex[:40]
+    return box[:-len(marker)] + annex[len(heading):]
+
+
+def test_300_applicants_and_the_longest_opinions_continue_on_附页(client):
+    data = sample("post-quota")
+    levels = ("中级", "副高", "正高")
+    data["applicants"] = [
+        {"name": f"欧阳{'振华明远思琪建国'[i % 8]}{'甲乙丙丁戊己庚辛壬癸'[i % 10]}",
+         "speciality": "临床医学检验技术", "level": levels[i % 3],
+         "route": "不占岗位申报" if i % 7 == 0 else "空岗申报"}
+        for i in range(300)
+    ]
+    data["supervisor_opinion"] = "经审核，" + "同意推荐" * 36 + "。"
+    data["personnel_opinion"] = "核" * 150
+    form = PostQuotaForm.model_validate(data)
+    listed = flat("".join(applicant_lines(form.applicants)))
+    content = render(client, data, "pdf")
+    save_artifact("post-quota-300.pdf", content)
+    first, *annexes = [flat(page) for page in pdf_text(content)]
+    box = first[first.index("申报人员姓名及专业") + 9:first.index("主管部门审核意见")]
+    annex = "".join(annexes)
+    one, two, three = (annex.index(f"附页{n}") for n in (1, 2, 3))
+    assert continued(box, annex[one:two], "（续见附页1）", "附页1申报人员姓名及专业（续）") == listed
+    start = first.index("主管部门审核意见") + 8
+    supervisor = first[start:first.index("（盖章）", start)]
+    assert continued(supervisor, annex[two:three], "（续见附页2）", "附页2主管部门审核意见（续）") \
+        == data["supervisor_opinion"]
+    assert annex[three:].startswith("附页3事业单位人事管理部门审核意见（续）")
+    document = Document(io.BytesIO(render(client, data, "docx")))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert [p for p in paragraphs if p.startswith("附页")] == ["附页1", "附页2", "附页3"]
+    cell = document.tables[0].cell(7, 2)
+    assert cell.paragraphs[-1].text == "（续见附页1）"
+    annex_one = paragraphs[paragraphs.index("附页1") + 2:paragraphs.index("附页2")]
+    assert flat("".join(p.text for p in cell.paragraphs[:-1]) + "".join(annex_one)) == listed
+    # the sheet takes the whole list in its cell
+    sheet = load_workbook(io.BytesIO(render(client, data, "xlsx"))).active
+    assert flat(sheet["C11"].value) == listed
 
 
 def test_hostile_text_is_printed_literally(client, caplog):
