@@ -67,6 +67,8 @@ test-packages:
 bench-packages:
 	$(call ensure_debian,$(BENCH_DEBIAN_PACKAGES))
 
+# the QR codes point where the service listens unless FORMSVC_PUBLIC_URL says otherwise
+run: export FORMSVC_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(VENV)/bin/flask --app formsvc init-db
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'formsvc:create_app()'

@@ -44,6 +44,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO)
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
+    warning = config.public_address_warning(app.config["PUBLIC_URL"])
+    if warning:
+        app.logger.warning(warning)
+
     from .render.fonts import installed_faces
 
     installed_faces()  # no Chinese fonts: refuse to start, saying which package to install

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 #: environment variable → config key, and how to parse it
 ENVIRONMENT: dict[str, tuple[str, type]] = {
@@ -65,6 +67,29 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "JOB_LEASE_SECONDS": 60,
         "CELERY_QUEUE": "formsvc",
     }
+
+
+def public_address_warning(public_url: str) -> str | None:
+    """Why QR codes made with this public address would not open on anyone else's phone, or None.
+
+    Loopback, private-range, link-local and unspecified addresses (and localhost) only reach
+    this machine or its own network: a print run issued under one cannot be verified.
+    """
+    host = (urlsplit(public_url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        local = True
+    else:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            local = not host  # a domain name: whether it is public cannot be told from here
+        else:
+            local = (address.is_loopback or address.is_private or address.is_link_local
+                     or address.is_unspecified or address.is_reserved)
+    if not local:
+        return None
+    return (f"证书二维码中的查验地址 {public_url} 是本机或内网地址，其他设备扫码无法打开："
+            f"签发前请将 FORMSVC_PUBLIC_URL 设为公众可访问的地址")
 
 
 def from_environment() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .. import db
+from ..config import public_address_warning
 from ..errors import FormsvcError
 from . import work
 from .runners import LocalRunner, resume, runner_for, submit
@@ -23,11 +24,18 @@ from .runners import LocalRunner, resume, runner_for, submit
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="打印用 PDF（默认 SHEET 同名 .pdf）")
 @click.option("--zip", "zip_output", type=click.Path(dir_okay=False), help="另存单张证书 PDF 的 ZIP")
 @click.option("--actor", default="cli", show_default=True, help="审计日志中记录的签发人")
+@click.option("--yes", is_flag=True, help="查验地址是本机或内网地址时也不再询问，直接签发")
 @with_appcontext
 def issue_command(sheet: str, photos: str | None, output: str | None, zip_output: str | None,
-                  actor: str) -> None:
+                  actor: str, yes: bool) -> None:
     """Issue and print every certificate of a 湖北省职称历史数据采集表 SHEET."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    warning = public_address_warning(app.config["PUBLIC_URL"])
+    if warning:
+        click.echo(f"警告：{warning}", err=True)
+        # a whole print run with unscannable QR codes is worth one question
+        if not yes and not click.confirm("仍要按此地址签发吗？", default=False, err=True):
+            raise click.ClickException("未签发任何证书：请设置 FORMSVC_PUBLIC_URL，或加 --yes 确认")
     try:
         job_id, warnings = submit(
             app, Path(sheet).read_bytes(), source_name=Path(sheet).name,

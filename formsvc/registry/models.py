@@ -80,6 +80,9 @@ class Certificate(Base):
 
     #: the body printed on the certificate, kept as issued so a reprint shows the same
     issuing_body: Mapped[str] = mapped_column(String(100))
+    #: the public address configured when it was issued: its QR code keeps pointing there on a
+    #: reprint (none for certificates issued before addresses were kept: today's is used)
+    public_url: Mapped[str | None] = mapped_column(String(200), nullable=True)
     issued_on: Mapped[dt.date] = mapped_column(Date)
     issued_by: Mapped[str] = mapped_column(String(100))
     issuer_id: Mapped[int | None] = mapped_column(ForeignKey("issuers.id"), nullable=True)

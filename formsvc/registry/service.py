@@ -84,9 +84,6 @@ class RegistrySettings:
             public_url=config["PUBLIC_URL"].rstrip("/"),
         )
 
-    def verify_url(self, code: str) -> str:
-        """What the QR code holds: the public page of the certificate, and nothing else."""
-        return f"{self.public_url}/v/{code}"
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -123,6 +120,16 @@ class CertificateRecord:
     revoked_by: str | None = None
     photo: bytes | None = None
     photo_type: str | None = None
+    #: the public address configured when it was issued (None: issued before addresses were kept)
+    public_url: str | None = None
+
+    def base_url(self, settings: RegistrySettings) -> str:
+        """The public address of this certificate's pages: the one it was issued under."""
+        return self.public_url or settings.public_url
+
+    def verify_url(self, settings: RegistrySettings) -> str:
+        """What the QR code holds: the public page of the certificate, and nothing else."""
+        return f"{self.base_url(settings)}/v/{self.code}"
 
     @property
     def valid(self) -> bool:
@@ -152,7 +159,7 @@ class CertificateRecord:
             "revoked_on": self.revoked_on.isoformat() if self.revoked_on else None,
             "revoke_reason": self.revoke_reason,
             "has_photo": self.photo_type is not None,
-            "verify_url": settings.verify_url(self.code),
+            "verify_url": self.verify_url(settings),
         }
 
 
@@ -322,6 +329,7 @@ def certificate_record(row: Certificate, *, with_photo: bool = False) -> Certifi
         issuing_body=row.issuing_body, issued_on=row.issued_on, issued_by=row.issued_by,
         created_at=row.created_at, revoked_at=row.revoked_at, revoke_reason=row.revoke_reason,
         revoked_by=row.revoked_by, photo=row.photo if with_photo else None, photo_type=row.photo_type,
+        public_url=row.public_url,
     )
 
 
@@ -382,6 +390,7 @@ def _issue_once(
                 photo=request.photo.data if request.photo else None,
                 photo_type=request.photo.mimetype if request.photo else None,
                 issuing_body=settings.issuing_body,
+                public_url=settings.public_url,
                 issued_on=today,
                 issued_by=actor,
                 issuer_id=issuer_id,

@@ -150,10 +150,12 @@ def certificate(number: str) -> ResponseReturnValue:
 
 def certificate_page(record: Any, form: RevokeForm, status: int = 200) -> ResponseReturnValue:
     from ..registry import audit
+    from ..registry.service import RegistrySettings
 
     history = audit.entries(db.session(), number=record.number, limit=50)
+    verify_url = record.verify_url(RegistrySettings.from_config(current_app.config))
     return render_template("office/certificate.html", certificate=record, history=history,
-                           actions=audit.ACTIONS, form=form), status
+                           actions=audit.ACTIONS, form=form, verify_url=verify_url), status
 
 
 @bp.get("/certificates/<number>/pdf")
@@ -373,7 +375,11 @@ def audit_detail(detail: dict[str, Any] | None) -> str:
 
 @bp.context_processor
 def office_context() -> dict[str, Any]:
-    return {"jobs_enabled": jobs_enabled()}
+    from ..config import public_address_warning
+
+    public_url = current_app.config["PUBLIC_URL"].rstrip("/")
+    return {"jobs_enabled": jobs_enabled(), "public_url": public_url,
+            "public_address_warning": public_address_warning(public_url)}
 
 
 def init_app(app: Flask) -> None:

@@ -31,7 +31,7 @@ def test_several_certificates_print_one_per_page_in_order(registry_app, settings
         assert certificate.record.approval_number in flat(page)
     codes = pdf_qr_codes(rendered.content)
     assert [[qr.text for qr in page] for page in codes] == [
-        [settings.verify_url(c.code)] for c in three
+        [c.verify_url(settings)] for c in three
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -48,11 +49,23 @@ def test_issue_stores_the_record_with_number_code_and_level(session, settings):
     assert certificate.issued_on == ISSUE_DAY
     assert certificate.record == title_record()
     assert len(certificate.code) == 22
-    assert settings.verify_url(certificate.code) == f"https://zc.example.gov.cn/v/{certificate.code}"
+    assert certificate.verify_url(settings) == f"https://zc.example.gov.cn/v/{certificate.code}"
     found = service.find(session, certificate.number)
     assert found.record == certificate.record and found.code == certificate.code
     lines = audit.entries(session, number=certificate.number)
     assert [(e.action, e.actor) for e in lines] == [("issue", "测试")]
+
+
+def test_a_certificate_keeps_the_public_address_it_was_issued_under(session, settings):
+    """Moving the service to another address must not change the QR code of a reprint."""
+    first = issue(session, settings).certificate
+    moved = dataclasses.replace(settings, public_url="https://zhicheng.example.gov.cn")
+    again = issue(session, moved)
+    assert not again.created
+    assert again.certificate.verify_url(moved) == f"https://zc.example.gov.cn/v/{first.code}"
+    assert service.find(session, first.number).public_url == "https://zc.example.gov.cn"
+    newer = issue(session, moved, request_for(2)).certificate
+    assert newer.verify_url(moved) == f"https://zhicheng.example.gov.cn/v/{newer.code}"
 
 
 def test_the_registry_keeps_the_code_digest_for_lookups(session, settings):
