@@ -53,7 +53,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     installed_faces()  # no Chinese fonts: refuse to start, saying which package to install
 
     from . import cli, db, errors
-    from .web import api, applications, certificates, jobs, office, openapi, pages, security, verify
+    from .web import (
+        api,
+        applications,
+        certificates,
+        jobs,
+        office,
+        openapi,
+        pages,
+        readiness,
+        security,
+        verify,
+    )
 
     errors.init_app(app)
     db.init_app(app)
@@ -67,6 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     pages.init_app(app)
     office.init_app(app)
+    readiness.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -35,6 +35,9 @@ def make_engine(url: str) -> Engine:
     options: dict[str, Any] = {"pool_pre_ping": not url.startswith("sqlite"), "future": True}
     if url.startswith("sqlite"):
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    elif url.startswith("postgresql"):
+        # a database server that does not answer fails the request (503) instead of hanging it
+        options["connect_args"] = {"connect_timeout": 5}
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")

@@ -123,6 +123,14 @@ class RateLimited(FormsvcError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailable(FormsvcError):
+    """A part the answer needs (the registry's database) cannot be reached: 503, try again later."""
+
+    status = 503
+    default_message = "证书登记库暂时无法访问，请稍后再试"
+    retry_after = 30
+
+
 class SetupError(RuntimeError):
     """The machine lacks something the service needs to start (fonts, folders)."""
 
@@ -172,6 +180,15 @@ def init_app(app: Any) -> None:
             if limit:
                 message = f"上传内容过大（上限 {limit // (1024 * 1024)} MB）"
         return formsvc_error(_status_error(status, message))
+
+    from sqlalchemy.exc import OperationalError
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> Any:
+        # unreachable, read-only, out of space: the database's trouble, not a bug of the request
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
+                         (str(error.orig) or type(error.orig).__name__).splitlines()[0][:200])
+        return formsvc_error(ServiceUnavailable())
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
