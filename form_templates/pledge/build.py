@@ -12,6 +12,9 @@ PLEDGE = (
     "申报任职资格，并接受政府职改部门的处理。"
 )
 
+#: five characters of no-break space: where the applicant signs by hand
+PEN_ROOM = "\u00a0" * 20
+
 
 def build(out_dir: Path) -> list[Path]:
     document = kit.new_document()
@@ -32,10 +35,11 @@ def build(out_dir: Path) -> list[Path]:
     )
     for _ in range(3):
         kit.paragraph(document, "", line_pt=32)
-    signature = kit.paragraph(document, "承诺人签名：{{ doc.name or '' }}", line_pt=32)
-    signature.paragraph_format.left_indent = kit.Pt(kit.SANHAO * 14)
+    # room for a pen between the label and the typed name, as in form.html
+    signature = kit.paragraph(document, "承诺人签名：" + PEN_ROOM + "{{ doc.name or '' }}", line_pt=32)
+    signature.paragraph_format.left_indent = kit.Pt(kit.SANHAO * 10)
     date = kit.paragraph(document, "{{ doc.date|date_or_blank }}", line_pt=32)
-    date.paragraph_format.left_indent = kit.Pt(kit.SANHAO * 17)
+    date.paragraph_format.left_indent = kit.Pt(kit.SANHAO * 15)
     path = out_dir / "form.docx"
     kit.save(document, path)
     return [path]

@@ -27,6 +27,19 @@ def word_paragraphs(value: str | None) -> str:
     return (value or "").replace("\n", "\a")
 
 
+#: no-break spaces in the width of one full-width character (a Latin space is a quarter em)
+NBSP_PER_CHARACTER = 4
+
+
+def word_blank(value: Any, width: int = 4) -> Any:
+    """The value, or room to write it by hand as no-break spaces: LibreOffice draws no underline
+    under ordinary spaces that end a line, so a blank of them would vanish there, and no line
+    breaks inside the blank."""
+    if value is None or value == "":
+        return "\u00a0" * (width * NBSP_PER_CHARACTER)
+    return value
+
+
 class WordEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox for Word templates: each document XML is compiled once, not on every render.
 
@@ -49,6 +62,7 @@ def _compiled(env: WordEnvironment, source: str) -> Template:
 def _environment() -> ImmutableSandboxedEnvironment:
     env = environment(kind=WordEnvironment)
     env.filters["paragraphs"] = word_paragraphs
+    env.filters["blank"] = word_blank
     return env
 
 

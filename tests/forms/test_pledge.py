@@ -105,6 +105,55 @@ def test_blank_pledge_keeps_room_to_write(client, extension):
     assert text.endswith("年月日")
 
 
+def test_blank_pdf_keeps_年月日_and_现申报_whole_on_their_lines(client):
+    response = client.get("/api/v1/forms/pledge/blank?format=pdf")
+    lines = ["".join(line.split()) for line in pdf_text(response.data)[0].splitlines()]
+    assert "年月日" in lines
+    assert any(line.startswith("现申报") or "现申报" in line for line in lines)
+    # each blank left for handwriting is one piece: the wording around it stays on its line
+    assert any(line.startswith("本人系") and line.endswith("（单位）工作人员，") for line in lines)
+
+
+def test_blank_docx_draws_its_blanks_in_libreoffice_too(client):
+    """Underlined ordinary spaces at a line end are not drawn by LibreOffice: the blanks are
+    no-break spaces, underlined, and nothing breaks inside them."""
+    document = Document(io.BytesIO(client.get("/api/v1/forms/pledge/blank?format=docx").data))
+    [pledge] = [p for p in document.paragraphs if p.text.startswith("本人系")]
+    blanks = [run.text for run in pledge.runs if run.font.underline]
+    assert blanks == ["\u00a0" * 32, "\u00a0" * 32]
+    [signature] = [p for p in document.paragraphs if p.text.startswith("承诺人签名：")]
+    # room for the pen beside the typed name
+    assert signature.text == "承诺人签名：" + "\u00a0" * 20
+
+
+def test_a_typed_name_leaves_room_to_sign_beside_it(client):
+    data = sample("pledge")
+    data["applicants"] = data["applicants"][:1]
+    response = client.post("/api/v1/forms/pledge/render?format=pdf", json=data)
+    label = text_span(response.data, "承诺人签名：")
+    name = text_span(response.data, data["applicants"][0]["name"])
+    # on one line, with at least five characters of 三号 (16 pt) between label and typed name
+    assert abs(label[2] - name[2]) < 1
+    assert name[0] - label[1] >= 5 * 16 * 0.95
+
+
+def text_span(content: bytes, text: str) -> tuple[float, float, float]:
+    """Left and right edge and baseline (pt) of the first occurrence of text on the first page."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(content)
+    try:
+        page = document[0].get_textpage()
+        found = page.search(text).get_next()
+        assert found, text
+        index, count = found
+        left, bottom, _, _ = page.get_charbox(index)
+        _, _, right, _ = page.get_charbox(index + count - 1)
+        return left, right, bottom
+    finally:
+        document.close()
+
+
 def test_hostile_text_is_printed_literally_and_never_fetched(client, caplog):
     data = sample("pledge")
     data["unit"] = '<img src="file:///etc/passwd">'
