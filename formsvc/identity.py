@@ -365,8 +365,25 @@ def check_identity(
     )
 
 
-def mask_identity_number(number: str) -> str:
-    """The number as public pages may show it: first six and last four, 420102********1234."""
-    if len(number) <= 10:
-        return number[:2] + "*" * max(len(number) - 4, 0) + number[-2:]
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+#: how much of a number public pages show, by document type: (leading, trailing) characters,
+#: never more than a third of the number in all. Numbers that carry the birth date at 6–13
+#: (身份证 and the 居住证 of GB 11643's layout) keep the province and the last four; the foreign
+#: permanent resident card's new layout has it at 7–14, so only its last three follow.
+MASK_RULES: dict[str, tuple[int, int]] = {
+    **dict.fromkeys(("身份证", "居民身份证", "港澳居民居住证", "台湾居民居住证"), (2, 4)),
+    "外国人永久居留身份证": (2, 3),
+}
+
+
+def mask_identity_number(number: str, document_type: str | None = None) -> str:
+    """The number as public pages may show it: at most a third of it, never its birth date.
+
+    420102199003071234 (身份证) → 42************1234; H0123456789 (通行证) → H********89.
+    Types without a rule of their own show a third, one part in front and two at the end.
+    """
+    shown = len(number) // 3
+    default = (shown // 3, shown - shown // 3)
+    head, tail = MASK_RULES.get(document_type or "", default)
+    head = min(head, max(shown - tail, 0))
+    tail = min(tail, shown - head)
+    return number[:head] + "*" * (len(number) - head - tail) + number[len(number) - tail:]

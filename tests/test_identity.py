@@ -103,5 +103,30 @@ def test_impossible_dates_are_refused(born):
         Person(name="张三", born=born)
 
 
-def test_masking_keeps_six_and_four():
-    assert mask_identity_number("420102199003071234") == "420102********1234"
+@pytest.mark.parametrize(
+    ("document_type", "number", "masked"),
+    [
+        ("居民身份证", "420102199003071234", "42************1234"),
+        ("身份证", "42010219900307123X", "42************123X"),
+        ("港澳居民居住证", "810000199408230021", "81************0021"),
+        ("台湾居民居住证", "830000199201300022", "83************0022"),
+        ("外国人永久居留身份证", "932682198501010017", "93*************017"),
+        ("外国人永久居留身份证", "USA330870115063", "US**********063"),
+        ("港澳居民来往内地通行证", "H0123456789", "H********89"),
+        ("港澳台证", "H01234567", "H******67"),
+        ("台湾居民来往大陆通行证", "01234567", "******67"),
+        ("护照", "E12345678", "E******78"),
+        ("军官证", "A20190017", "A******17"),
+        ("其他", "1234", "***4"),
+        (None, "420102199003071234", "42************1234"),
+    ],
+)
+def test_public_masking_shows_at_most_a_third_and_never_the_birth_date(document_type, number, masked):
+    shown = mask_identity_number(number, document_type)
+    assert shown == masked
+    assert len(shown) == len(number)
+    assert sum(c != "*" for c in shown) <= len(number) // 3
+    for birth in ("19900307", "19940823", "19920130", "19850101"):
+        if birth in number:
+            start = number.index(birth)
+            assert set(shown[start:start + len(birth)]) == {"*"}

@@ -523,8 +523,8 @@ def revoke(session: Session, number: str, *, reason: str, actor: str) -> Certifi
 
 #: the columns a verification reads: what the public sees, the code to compare, the status
 PUBLIC_COLUMNS: tuple[str, ...] = (
-    "code", "number", "name", "id_number", "series", "speciality", "title", "level", "committee",
-    "approver", "approval_number", "approval_date", "issuing_body", "issued_on", "status",
+    "code", "number", "name", "document_type", "id_number", "series", "speciality", "title", "level",
+    "committee", "approver", "approval_number", "approval_date", "issuing_body", "issued_on", "status",
     "revoked_at", "revoke_reason",
 )
 # Verification is the public service's hot path (every scan of a QR code): plain Core statements
@@ -537,7 +537,8 @@ _BY_NUMBER = _PUBLIC.where(_TABLE.c.number == bindparam("number"))
 
 def _verification(row: Any) -> Verification:
     public = PublicCertificate(
-        number=row.number, name=row.name, id_number_masked=mask_identity_number(row.id_number),
+        number=row.number, name=row.name,
+        id_number_masked=mask_identity_number(row.id_number, row.document_type),
         series=row.series, speciality=row.speciality, title=row.title, level=row.level,
         committee=row.committee, approver=row.approver, approval_number=row.approval_number,
         approval_date=row.approval_date, issuing_body=row.issuing_body, issued_on=row.issued_on,
