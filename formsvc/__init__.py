@@ -52,7 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     installed_faces()  # no Chinese fonts: refuse to start, saying which package to install
 
-    from . import cli, db, errors
+    from . import cli, db, errors, signing
     from .web import (
         api,
         applications,
@@ -69,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     db.init_app(app)
     cli.init_app(app)
+    signing.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     applications.init_app(app)

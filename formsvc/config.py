@@ -29,6 +29,11 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_JOB_CHUNK_SIZE": ("JOB_CHUNK_SIZE", int),
     "FORMSVC_JOB_LEASE_SECONDS": ("JOB_LEASE_SECONDS", int),
     "FORMSVC_CELERY_QUEUE": ("CELERY_QUEUE", str),
+    "FORMSVC_SIGNING_KEY": ("SIGNING_KEY", str),
+    "FORMSVC_SIGNING_PASSPHRASE": ("SIGNING_PASSPHRASE", str),
+    "FORMSVC_SIGNING_PASSPHRASE_FILE": ("SIGNING_PASSPHRASE_FILE", str),
+    "FORMSVC_TRUST_ANCHORS": ("TRUST_ANCHORS", str),
+    "FORMSVC_TSA_URL": ("TSA_URL", str),
 }
 
 
@@ -66,6 +71,15 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # a crashed process's jobs are taken over this long after its last sign of life
         "JOB_LEASE_SECONDS": 60,
         "CELERY_QUEUE": "formsvc",
+        # PKCS#12 file of the issuing body's signing key; none: the instance's trial key
+        # (instance/signing/, marked 测试/样章), made at first start
+        "SIGNING_KEY": None,
+        "SIGNING_PASSPHRASE": None,
+        "SIGNING_PASSPHRASE_FILE": None,
+        # extra CA certificates (PEM/DER files, separated by os.pathsep) verification trusts
+        "TRUST_ANCHORS": None,
+        # RFC 3161 timestamp authority: signatures become PAdES B-T
+        "TSA_URL": None,
     }
 
 

@@ -24,6 +24,7 @@ from ..registry.models import utcnow
 from ..registry.printing import render_certificates, seal_from_config
 from ..registry.service import RegistrySettings
 from ..render.compose import StreamingPdfWriter, single_pages
+from ..signing import signed_pdf
 from .models import DONE, FAILED, RUNNING, STATE_TEXT, UNFINISHED, Job, JobChunk
 from .plan import job_folder, read_chunk
 
@@ -183,7 +184,9 @@ def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) ->
     # PDFs are compressed already: stored, the ZIP costs no CPU and copies fast when joined
     with zipfile.ZipFile(staging, "w", zipfile.ZIP_STORED) as archive:
         for certificate, single in zip(certificates, single_pages(rendered.content), strict=True):
-            archive.writestr(f"职称证书-{certificate.number}-{certificate.record.name}.pdf", single)
+            # each file handed out is signed; the print PDF is for paper and is not
+            archive.writestr(f"职称证书-{certificate.number}-{certificate.record.name}.pdf",
+                             signed_pdf(certificate, settings, single, app))
     staging.replace(zip_path)
     # counted once, however many workers finished this chunk
     if session.execute(

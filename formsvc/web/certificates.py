@@ -18,6 +18,8 @@ from ..images import PhotoField
 from ..registry import audit, printing, service, tokens
 from ..registry.levels import Level
 from ..registry.service import CertificateRecord, CertificateRequest, RegistrySettings
+from ..render import Rendered
+from ..signing import signed_pdf
 from .api import SAMPLES
 from .http import json_body, send_rendered
 from .openapi import operation
@@ -129,15 +131,17 @@ def pdf(number: str) -> Response:
 
 
 def send_certificate_pdf(number: str, who: str) -> Response:
-    """A certificate's PDF, recorded in the audit log as printed by who (the API and the office)."""
+    """A certificate's PDF, signed, recorded in the audit log as printed by who (the API and the
+    office)."""
     session = db.session()
     certificate = service.find(session, number, with_photo=True)
     rendered = printing.render_certificates(
         [certificate], settings(), printing.seal_from_config(current_app.config)
     )
+    signed = Rendered(signed_pdf(certificate, settings(), rendered.content), "pdf")
     audit.record(session, who, "print", certificate.number)
     session.commit()
-    return send_rendered(rendered, f"职称证书-{certificate.number}-{certificate.record.name}")
+    return send_rendered(signed, f"职称证书-{certificate.number}-{certificate.record.name}")
 
 
 @bp.post("/<number>/revoke")

@@ -1,0 +1,39 @@
+"""Certificates that prove themselves: the signing key, PDF/A-3b with certificate.json, PAdES
+signatures, and verification of an uploaded certificate PDF.
+
+init_app loads the key once at start-up (a key that cannot be read stops the start, saying why);
+signed_pdf is what every certificate PDF handed out goes through.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from ..registry.service import CertificateRecord, RegistrySettings
+from .archive import public_record
+from .keys import SigningKey, from_config
+from .sign import sign_certificate, timestamper_for
+
+EXTENSION = "formsvc.signing"
+
+
+def signing_key(app: Flask | None = None) -> SigningKey:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions[EXTENSION]
+
+
+def signed_pdf(certificate: CertificateRecord, settings: RegistrySettings, pdf: bytes,
+               app: Flask | None = None) -> bytes:
+    """pdf (the certificate alone, as rendered) made PDF/A-3b with its public record and signed."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return sign_certificate(pdf, public_record(certificate, settings), signing_key(app),
+                            timestamper=timestamper_for(app.config))
+
+
+def init_app(app: Flask) -> None:
+    from . import cli
+
+    app.extensions[EXTENSION] = from_config(app.config, app.instance_path)
+    if not app.testing:
+        app.logger.info("%s", app.extensions[EXTENSION].summary())
+    cli.init_app(app)

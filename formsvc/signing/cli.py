@@ -1,0 +1,41 @@
+"""Flask commands: signing init (a trial CA and signing certificate), signing show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import keys
+
+signing_cli = AppGroup("signing", help="证书签名密钥")
+
+
+@signing_cli.command("init")
+@click.argument("name")
+def init_command(name: str) -> None:
+    """A trial CA (if none yet) and a new signing certificate for NAME, marked 测试/样章, in the
+    instance folder; certificates signed with an earlier trial key stay valid (same CA)."""
+    instance = Path(current_app.instance_path)
+    path = keys.create_trial(instance, name, replace=True)
+    passphrase = (path.parent / keys.TRIAL_PASSPHRASE).read_bytes().strip()
+    key = keys.load_key(path, passphrase, trust_anchor_files=keys.trial_anchor_files(instance), trial=True)
+    click.echo(f"试用签名密钥：{path}（文件权限 0600，口令在 {path.parent / keys.TRIAL_PASSPHRASE}）")
+    click.echo(f"签名证书：{key.subject}")
+    click.echo(f"信任的根证书（查验用，可分发）：{path.parent / keys.TRIAL_CA}")
+    if current_app.config.get("SIGNING_KEY"):
+        click.echo("注意：已配置 FORMSVC_SIGNING_KEY，服务使用该密钥而不是试用密钥", err=True)
+
+
+@signing_cli.command("show")
+def show_command() -> None:
+    """Which key signs certificates, and which CAs verification trusts."""
+    from . import signing_key
+
+    click.echo(signing_key().summary())
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(signing_cli)
