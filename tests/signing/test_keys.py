@@ -41,7 +41,7 @@ def real_key(tmp_path: Path) -> tuple[Path, Path]:
     folder = tmp_path / "elsewhere"
     made = keys.create_trial(folder, "咸宁市职称改革工作领导小组办公室")
     passphrase = (made.parent / keys.TRIAL_PASSPHRASE).read_bytes().strip()
-    key, certificate, others = pkcs12.load_key_and_certificates(made.read_bytes(), passphrase)
+    key, certificate, _ = pkcs12.load_key_and_certificates(made.read_bytes(), passphrase)
     assert key is not None and certificate is not None
     bundle = pkcs12.serialize_key_and_certificates(b"real", key, certificate, None,
                                                    BestAvailableEncryption(PASSPHRASE.encode()))
@@ -57,7 +57,8 @@ def test_a_configured_key_signs_with_its_passphrase_from_a_variable_or_a_file(
     path, ca = real_key
     secret = tmp_path / "passphrase"
     secret.write_text(PASSPHRASE + "\n")
-    given = {"SIGNING_PASSPHRASE": PASSPHRASE} if how == "variable" else {"SIGNING_PASSPHRASE_FILE": str(secret)}
+    given = ({"SIGNING_PASSPHRASE": PASSPHRASE} if how == "variable"
+             else {"SIGNING_PASSPHRASE_FILE": str(secret)})
     app = make_app(tmp_path, font_dir, monkeypatch, SIGNING_KEY=str(path), TRUST_ANCHORS=str(ca), **given)
     key = signing_key(app)
     assert not key.trial and key.source == str(path)
@@ -103,8 +104,8 @@ def test_signing_init_makes_a_new_key_and_what_the_old_one_signed_stays_valid(
         font_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = issue(client, auth, 1)
     old_pdf = client.get(first["links"]["pdf"], headers=auth).data
-    old_subject = signing_key(signing_app).certificate.serial_number
-    result = signing_app.test_cli_runner().invoke(args=["signing", "init", "湖北省职称改革工作领导小组办公室"])
+    old_serial = signing_key(signing_app).certificate.serial_number
+    result = signing_app.test_cli_runner().invoke(args=["signing", "init", "湖北省职称改革办公室"])
     assert result.exit_code == 0, result.output
     assert "测试/样章" in result.output and "0600" in result.output
     assert keys.TRIAL_PASSPHRASE in result.output
@@ -115,13 +116,13 @@ def test_signing_init_makes_a_new_key_and_what_the_old_one_signed_stays_valid(
 
     restarted = make_app(tmp_path, font_dir, monkeypatch)
     try:
-        assert signing_key(restarted).certificate.serial_number != old_subject
+        assert signing_key(restarted).certificate.serial_number != old_serial
         new_client = restarted.test_client()
         new_pdf = new_client.get(first["links"]["pdf"], headers=auth).data
         context = trust_of(restarted)
         for pdf in (old_pdf, new_pdf):
             status = pyhanko_status(pdf, context)
             assert status.bottom_line, status.pretty_print_details()
-        assert pyhanko_status(new_pdf, context).signing_cert.serial_number != old_subject
+        assert pyhanko_status(new_pdf, context).signing_cert.serial_number != old_serial
     finally:
         db.dispose(restarted)
