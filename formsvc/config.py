@@ -116,21 +116,26 @@ def from_environment() -> dict[str, Any]:
     return settings
 
 
+def write_private(path: Path, content: bytes) -> None:
+    """A new file of mode 0600 holding content, unless path exists: written under a private name
+    and linked into place, so that concurrently starting gunicorn workers all end up with the
+    first one written, whole."""
+    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    try:
+        os.link(staging, path)
+    except FileExistsError:
+        pass
+    finally:
+        staging.unlink()
+
+
 def secret_key(instance_path: str) -> str:
     """A stable secret for this instance when none is configured: kept in the instance folder."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        # written to a private file and linked into place so that concurrently starting
-        # gunicorn workers all end up with the same key
-        staging = path.with_name(f".secret_key.{os.getpid()}")
-        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-        try:
-            os.link(staging, path)
-        except FileExistsError:
-            pass
-        finally:
-            staging.unlink()
+        write_private(path, secrets.token_urlsafe(48).encode())
     return path.read_text().strip()

@@ -64,7 +64,7 @@ def public_record(certificate: CertificateRecord, settings: RegistrySettings) ->
         "approval_date": record.approval_date.isoformat(),
         "issuing_body": certificate.issuing_body,
         "issued_on": certificate.issued_on.isoformat(),
-        "verify_url": settings.verify_url(certificate.code),
+        "verify_url": certificate.verify_url(settings),
     }
     return {"format": RECORD_FORMAT, **{name: values[name] for name in RECORD_FIELDS}}
 

@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.sign.signers import SimpleSigner
 
+from ..config import write_private
 from ..errors import SetupError
 
 #: where the trial key lives, inside the instance folder
@@ -61,21 +62,6 @@ class SigningKey:
         anchors = "；".join(a.subject.human_friendly for a in self.trust_anchors)
         return f"{kind} {self.source}：{self.subject}，有效期至 " \
                f"{self.certificate.not_valid_after:%Y-%m-%d}；信任的根证书：{anchors}"
-
-
-def _private_file(path: Path, content: bytes) -> None:
-    """Write content to a new file of mode 0600 and link it into place: a concurrently starting
-    worker sees the whole file or none, and the first one written stays."""
-    staging = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-    try:
-        os.link(staging, path)
-    except FileExistsError:
-        pass
-    finally:
-        staging.unlink()
 
 
 def _fit(text: str, limit: int = 64) -> str:
@@ -121,11 +107,11 @@ def _trial_ca(folder: Path, name: str) -> tuple[ec.EllipticCurvePrivateKey, x509
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256())
         )
-        _private_file(key_path, key.private_bytes(serialization.Encoding.PEM,
+        write_private(key_path, key.private_bytes(serialization.Encoding.PEM,
                                                   serialization.PrivateFormat.PKCS8,
                                                   serialization.NoEncryption()))
         if not cert_path.exists():
-            _private_file(cert_path, certificate.public_bytes(serialization.Encoding.PEM))
+            write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM))
     key = serialization.load_pem_private_key(key_path.read_bytes(), None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
@@ -156,7 +142,7 @@ def create_trial(instance_path: str | Path, name: str, *, replace: bool = False)
     )
     passphrase_path = folder / TRIAL_PASSPHRASE
     if not passphrase_path.exists():
-        _private_file(passphrase_path, os.urandom(24).hex().encode())
+        write_private(passphrase_path, os.urandom(24).hex().encode())
     passphrase = passphrase_path.read_bytes().strip()
     bundle = pkcs12.serialize_key_and_certificates(
         name.encode(), key, certificate, [ca], serialization.BestAvailableEncryption(passphrase))
@@ -164,10 +150,10 @@ def create_trial(instance_path: str | Path, name: str, *, replace: bool = False)
         # keep the old file until the new one is whole: a worker starting now reads one or the other
         staging = folder / f".{TRIAL_KEY}.new"
         staging.unlink(missing_ok=True)
-        _private_file(staging, bundle)
+        write_private(staging, bundle)
         staging.replace(target)
     else:
-        _private_file(target, bundle)
+        write_private(target, bundle)
     return target
 
 
