@@ -61,25 +61,60 @@ def _paragraphs(value: str) -> str:
     return "\n".join(line.rstrip() for line in value.strip("\n").split("\n"))
 
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+#: Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) but the bidi controls, which
+#: are refused as tricks: soft hyphen, Hangul fillers, zero-width spaces and joiners, variation
+#: selectors, tags. They print as nothing, and only make two equal texts differ.
+_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]"
+)
+#: what NFKC may fold in any form's wording: full-width digits and Latin letters (what a Chinese
+#: input method types: １５号 is 15号), Kangxi and supplementary radicals (⼯ U+2F2F is 工).
+#: Full-width punctuation stays: （）：，are the notices' own wording, and print as typed.
+_COMPATIBLE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u2e80-\u2eff\u2f00-\u2fdf]")
+
+
+def normalise_text(value: str) -> str:
+    """Text as the service keeps, compares and prints it: ignorable code points dropped,
+    compatibility forms folded (NFKC, where the wording allows), then composed (NFC: compatibility
+    ideographs such as 更 U+F901 become the unified ones) and stripped."""
+    value = _IGNORABLE.sub("", value)
+    value = _COMPATIBLE.sub(lambda match: unicodedata.normalize("NFKC", match[0]), value)
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def _normalised(value: Any) -> Any:
+    return normalise_text(value) if isinstance(value, str) else value
+
+
+def _combining_mark(value: str) -> str:
+    """Names and numbers are written in whole characters: a combining mark left over after NFC
+    only makes a look-alike (李̈) of another person's name or another document's number."""
+    for char in value:
+        if unicodedata.category(char) in ("Mn", "Mc", "Me"):
+            raise field_error("含有组合附加符号 U+{code}，请直接输入完整的字", code=f"{ord(char):04X}")
+    return value
 
 
 #: one line of text; give its box size with Field(max_length=…)
-Text = Annotated[str, BeforeValidator(_strip), AfterValidator(_plain_text)]
+Text = Annotated[str, BeforeValidator(_normalised), AfterValidator(_plain_text)]
+#: a document's number (批准文号, 证书编号): one line of text in whole characters
+NumberText = Annotated[str, BeforeValidator(_normalised), AfterValidator(_plain_text),
+                       AfterValidator(_combining_mark)]
 #: what a field's JSON Schema carries so that the web form offers a multi-line box for it
 WIDGET_TEXTAREA: dict[str, Any] = {"x-widget": "textarea"}
 
 #: text that may run over several paragraphs (主要做法, 简要经历)
 Paragraphs = Annotated[
-    str, BeforeValidator(_strip), AfterValidator(_paragraphs), Field(json_schema_extra=WIDGET_TEXTAREA)
+    str, BeforeValidator(_normalised), AfterValidator(_paragraphs), Field(json_schema_extra=WIDGET_TEXTAREA)
 ]
 
 _NAME_PUNCTUATION = frozenset("·•.-' ")
 
 
 def _person_name(value: str) -> str:
-    value = _plain_text(value)
+    value = _combining_mark(_plain_text(value))
     if not value:
         raise field_error("不能为空")
     for char in value:
@@ -93,7 +128,7 @@ def _person_name(value: str) -> str:
 
 #: a person's name: letters of any script (rare characters such as 䶮 included), and the
 #: middle dot of minority and foreign names; never digits, formulas or markup
-PersonName = Annotated[str, BeforeValidator(_strip), AfterValidator(_person_name)]
+PersonName = Annotated[str, BeforeValidator(_normalised), AfterValidator(_person_name)]
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -270,7 +305,7 @@ def _identity_number(value: Any) -> str:
         value = str(value)  # a spreadsheet may hand over a number; an ID never starts with 0
     if not isinstance(value, str):
         raise field_error("应为文本")
-    value = value.strip().upper().replace(" ", "")
+    value = normalise_text(value).upper().replace(" ", "")
     if not value:
         raise field_error("不能为空")
     if not re.fullmatch(r"[0-9A-Z()（）\-]{4,30}", value):

@@ -13,6 +13,7 @@ from formsvc.identity import (
     check_identity,
     check_resident_id,
     mask_identity_number,
+    normalise_text,
     parse_date,
 )
 
@@ -130,3 +131,23 @@ def test_public_masking_shows_at_most_a_third_and_never_the_birth_date(document_
         if birth in number:
             start = number.index(birth)
             assert set(shown[start:start + len(birth)]) == {"*"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("咸职改办〔2019〕１５号", "咸职改办〔2019〕15号"),
+        ("\u2f2f程师", "工程师"),
+        ("李\u00ad䶮", "李䶮"),
+        ("\u3164张三", "张三"),
+        ("张\u200b三\ufeff", "张三"),
+        ("高级\ufe0f工程师", "高级工程师"),
+        ("\uf901新", "更新"),
+        ("ＡＢＣ１２３", "ABC123"),
+        # the notices' own full-width punctuation prints as typed
+        ("湖北省（武汉）：甲，乙；丙", "湖北省（武汉）：甲，乙；丙"),
+        ("  李四 ", "李四"),
+    ],
+)
+def test_text_is_normalised_before_it_is_checked_kept_or_printed(typed, kept):
+    assert normalise_text(typed) == kept

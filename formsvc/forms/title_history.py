@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, Field
 
-from ..identity import IdentityNumber, PastDate, PersonName, Text
+from ..identity import IdentityNumber, NumberText, PastDate, PersonName, Text
 from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates
@@ -59,7 +59,7 @@ class TitleRecord(FormModel):
     approver: Text = Field(
         title="批准单位", min_length=1, max_length=50, examples=["咸宁市职称改革工作领导小组办公室"]
     )
-    approval_number: Text = Field(
+    approval_number: NumberText = Field(
         title="批准文号", min_length=1, max_length=40, examples=["咸职改办〔2019〕15号"]
     )
     approval_date: PastDate = Field(title="批准日期")
