@@ -7,8 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-# Pango comes with Debian; these give print its Chinese fonts and fast font subsetting
-DEBIAN_PACKAGES := fontconfig fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
+# Pango comes with Debian; these give print its Chinese fonts (Noto CJK; FandolFang/FandolKai for
+# 仿宋/楷体 come with texlive-lang-chinese) and fast font subsetting
+DEBIAN_PACKAGES := fontconfig fonts-noto-cjk texlive-lang-chinese libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 # the browser the page tests drive
 TEST_DEBIAN_PACKAGES := chromium
 # benchmarks: load generator and the LibreOffice baseline

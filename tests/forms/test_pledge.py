@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 import pytest
 from docx import Document
@@ -37,22 +38,34 @@ def test_pdf_has_one_page_per_applicant_with_the_official_wording(client):
         assert "2024年5月10日" in page
 
 
-def test_pdf_embeds_subset_noto_cjk_fonts(client):
+def embedded_fonts(content: bytes) -> dict[str, Any]:
+    """Each font a PDF embeds, by its PDF name, read back with fontTools from the font program."""
+    from fontTools.ttLib import TTFont
     from pypdf import PdfReader
 
-    response = client.post("/api/v1/forms/pledge/render?format=pdf", json=sample("pledge"))
-    reader = PdfReader(io.BytesIO(response.data))
     fonts = {}
-    for page in reader.pages:
+    for page in PdfReader(io.BytesIO(content)).pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
-            fonts[str(font["/BaseFont"])] = embedded
-    assert any("Noto-Serif-CJK-SC" in name for name in fonts), fonts
-    assert all(fonts.values()), f"every font must be embedded: {fonts}"
+            [program] = [descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                         if k in descriptor]
+            fonts[str(font["/BaseFont"])] = TTFont(io.BytesIO(program.get_object().get_data()))
+    return fonts
+
+
+def test_pdf_embeds_subset_fonts_its_body_in_a_true_fangsong_face(client):
+    response = client.post("/api/v1/forms/pledge/render?format=pdf", json=sample("pledge"))
+    fonts = embedded_fonts(response.data)
     # subset fonts carry a six-letter tag: ABCDEF+Name
     assert all(name.lstrip("/")[6] == "+" for name in fonts), fonts
+    # the body (仿宋) is FandolFang by the font's own name table, not another face renamed
+    [body] = [font for name, font in fonts.items() if name.endswith("+仿宋")]
+    assert body["name"].getDebugName(1).startswith("FandolFang")
+    assert body["CFF "].cff.fontNames == ["FandolFang-Regular"]
+    # the title (宋体, bold) is Noto Serif CJK; 䶮, beyond GB 2312, falls back to the whole face
+    families = {font["name"].getDebugName(1) for font in fonts.values()}
+    assert "Noto Serif CJK SC" in families
     assert len(response.data) < 200_000
 
 
