@@ -1,14 +1,30 @@
-"""The audit log: an append-only line for every issue, revocation and look-up of personal data."""
+"""The audit log: an append-only line for every issue, revocation and look-up of personal data.
+
+The database refuses to change or delete a line (triggers); and each line carries the hash of the
+line before it, so that a change made around the triggers shows: verify() names the first line
+that does not fit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry
+from .models import AuditEntry, AuditHead, as_utc, utcnow
+
+#: the previous hash of the first line
+GENESIS = "0" * 64
+_HEAD = AuditHead.__table__
 
 #: what the log records, in the words an auditor reads
 ACTIONS: dict[str, str] = {
@@ -27,7 +43,26 @@ def record(session: Session, actor: str, action: str, number: str | None = None,
     """Add a line to the log in the caller's transaction: it is stored exactly when the act is."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    session.add(AuditEntry(actor=actor, action=action, certificate_number=number, detail=detail or None))
+    # the head's row lock (a write lock on SQLite) is held to the end of the caller's transaction:
+    # whoever appends next reads this line's hash
+    previous = session.execute(
+        _HEAD.update().where(_HEAD.c.id == 1).values(entries=_HEAD.c.entries + 1)
+        .returning(_HEAD.c.last_hash)
+    ).scalar_one()
+    at = utcnow()
+    content = json.loads(json.dumps(detail)) if detail else None  # as the JSON column gives it back
+    digest = entry_digest(previous, at, actor, action, number, content)
+    session.add(AuditEntry(at=at, actor=actor, action=action, certificate_number=number, detail=content,
+                           previous_hash=previous, entry_hash=digest))
+    session.execute(_HEAD.update().where(_HEAD.c.id == 1).values(last_hash=digest))
+
+
+def entry_digest(previous: str, at: dt.datetime, actor: str, action: str, number: str | None,
+                 detail: dict[str, Any] | None) -> str:
+    """SHA-256 over the previous line's hash and this line's content, in a canonical JSON."""
+    content = [previous, as_utc(at).isoformat(timespec="microseconds"), actor, action, number, detail]
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def entries(session: Session, *, number: str | None = None, limit: int = 1000) -> Sequence[AuditEntry]:
@@ -36,3 +71,73 @@ def entries(session: Session, *, number: str | None = None, limit: int = 1000) -
     if number is not None:
         query = query.where(AuditEntry.certificate_number == number)
     return session.scalars(query).all()
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """What verify() found: how many lines were checked, and the first that does not fit."""
+
+    entries: int
+    last_hash: str
+    broken_id: int | None = None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.reason is None
+
+    def summary(self) -> str:
+        if self.intact:
+            return f"审计日志完整：共 {self.entries} 条，哈希链末端 {self.last_hash}"
+        where = f"第 {self.broken_id} 号记录" if self.broken_id is not None else "日志末尾"
+        return f"审计日志被篡改：{where}{self.reason}（已核对 {self.entries} 条）"
+
+
+def _lines(session: Session, batch: int = 1000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.id > last)
+                               .order_by(AuditEntry.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def verify(session: Session) -> ChainCheck:
+    """Walk the chain from the first line: each line's link to the one before, its own hash, and
+    the head's count and last hash (which show lines cut from the end)."""
+    previous, checked = GENESIS, 0
+    for line in _lines(session):
+        if line.previous_hash != previous:
+            return ChainCheck(checked, previous, line.id,
+                              "与上一条记录不衔接（其前的记录被删除、插入或改动）")
+        digest = entry_digest(previous, line.at, line.actor, line.action, line.certificate_number,
+                              line.detail)
+        if digest != line.entry_hash:
+            return ChainCheck(checked, previous, line.id, "的内容与其哈希不符（记录被改动）")
+        previous, checked = digest, checked + 1
+    head = session.execute(select(_HEAD.c.entries, _HEAD.c.last_hash).where(_HEAD.c.id == 1)).one_or_none()
+    if head is None or head.entries != checked or head.last_hash != previous:
+        return ChainCheck(checked, previous, None, "的记录被删除（与链末端记录不符）")
+    return ChainCheck(checked, previous)
+
+
+audit_cli = AppGroup("audit", help="审计日志")
+
+
+@audit_cli.command("verify")
+def verify_command() -> None:
+    """Check the audit log's hash chain; name the first line that does not fit (exit status 1)."""
+    from .. import db
+
+    with db.own_session(current_app._get_current_object()) as session:  # type: ignore[attr-defined]
+        check = verify(session)
+    if not check.intact:
+        raise click.ClickException(check.summary())
+    click.echo(check.summary())
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(audit_cli)

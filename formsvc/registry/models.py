@@ -134,6 +134,21 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     certificate_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: the hash chain that makes tampering evident: the entry_hash of the line before (zeros for
+    #: the first), and this line's own, over that and its content (audit.entry_digest)
+    previous_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    entry_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditHead(Base):
+    """The end of the audit chain (one row): how many lines, the last one's hash. Appending takes
+    its row lock, so that lines are chained one after another even from concurrent transactions."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class RateWindow(Base):

@@ -167,3 +167,4 @@ def init_app(app: Flask) -> None:
     RegistrySettings.from_config(app.config)  # a prefix that cannot stand in a number: refuse to start
     app.register_blueprint(bp)
     tokens.init_app(app)
+    audit.init_app(app)
