@@ -17,9 +17,8 @@ from .test_service import issue
 
 #: a statement that would overwrite line 1 in place, per database
 REPLACING = {
-    "sqlite": ["REPLACE INTO audit_log (id, at, actor, action) VALUES (1, '2020-01-01 00:00:00', 'x', 'issue')",
-               "INSERT OR REPLACE INTO audit_log (id, at, actor, action) "
-               "VALUES (1, '2020-01-01 00:00:00', 'x', 'issue')"],
+    "sqlite": [f"{verb} INTO audit_log (id, at, actor, action) VALUES (1, '2020-01-01', 'x', 'issue')"
+               for verb in ("REPLACE", "INSERT OR REPLACE")],
     "postgresql": ["INSERT INTO audit_log (id, at, actor, action) VALUES (1, now(), 'x', 'issue') "
                    "ON CONFLICT (id) DO UPDATE SET actor = 'x'"],
 }
