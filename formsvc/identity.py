@@ -340,15 +340,18 @@ def check_resident_id(number: str) -> IdentityCheck:
         return IdentityCheck(errors=(f"应为18位，现为{len(number)}位",))
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         return IdentityCheck(errors=("格式错误：前17位应为数字，末位为数字或X",))
-    if number[17] != ric.calc_check_digit(number):
-        return IdentityCheck(errors=("校验位错误",))
+    # a wrong check digit still leaves the birth date and sex the number states, so that a
+    # 性别 or 出生日期 that disagrees is reported in the same answer
+    errors = () if number[17] == ric.calc_check_digit(number) else ("校验位错误",)
     try:
         birth_date = ric.get_birth_date(number)
     except stdnum_errors.InvalidComponent:
-        return IdentityCheck(errors=(f"中的出生日期 {number[6:14]} 不存在",))
+        return IdentityCheck(errors=(*errors, f"中的出生日期 {number[6:14]} 不存在"))
     if birth_date > dt.date.today() or birth_date.year < 1900:
-        return IdentityCheck(errors=(f"中的出生日期 {number[6:14]} 不合理",))
+        return IdentityCheck(errors=(*errors, f"中的出生日期 {number[6:14]} 不合理"))
     gender = "男" if int(number[16]) % 2 else "女"
+    if errors:
+        return IdentityCheck(errors=errors, birth_date=birth_date, gender=gender)
     warnings: tuple[str, ...] = ()
     if not _known_region(number[:6], birth_date.year):
         # python-stdnum's region list lags behind new and renamed counties: a valid number
@@ -384,7 +387,7 @@ def check_identity(
         # plausible form by IdentityNumber
         return IdentityCheck()
     result = check_resident_id(number)
-    if not result.ok:
+    if result.birth_date is None:  # the number states neither sex nor birth date to compare
         return result
     mismatches: dict[str, str] = {}
     if gender is not None and gender != result.gender:
@@ -393,6 +396,7 @@ def check_identity(
         shown = official_date(result.birth_date)
         mismatches["birth_date"] = f"与证件号码不符（证件号码表明为{shown}）"
     return IdentityCheck(
+        errors=result.errors,
         warnings=result.warnings,
         birth_date=result.birth_date,
         gender=result.gender,

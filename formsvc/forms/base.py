@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from ..errors import Loc, Problem
 
 FORM_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "form_templates"
+
+log = logging.getLogger(__name__)
 
 
 class FormModel(BaseModel):
@@ -103,15 +107,89 @@ class FormSpec:
         return FORM_TEMPLATES / self.id
 
     def validate(self, data: Any) -> Validated:
+        """Every problem of data at once: the fields' own, and the cross-field rules' on whatever
+        fields are well-formed (a wrong check digit is reported with the missing 姓名)."""
         try:
             model = self.model.model_validate(data)
         except ValidationError as error:
-            return Validated(None, tuple(problems_from(error, self.model)), ())
+            problems = problems_from(error, self.model)
+            findings = rules_on_part(self.rules, well_formed_part(self.model, data))
+            return Validated(None, (*problems, *unexplained(findings.errors, problems)),
+                             tuple(unexplained(findings.warnings, problems)))
         findings = self.rules(model)
         details = self.explain(model) if self.explain is not None else {}
         return Validated(
             None if findings.errors else model, findings.errors, findings.warnings, details
         )
+
+
+# --- the rules on data that is only partly well-formed ---------------------------------------
+
+
+@functools.cache
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    # one field checked on its own exactly as the model checks it: type, constraints, validators
+    info = model.model_fields[name]
+    return TypeAdapter(Annotated[info.annotation, info])
+
+
+def well_formed_part(model: type[FormModel], data: Any) -> Any:
+    """data's well-formed fields as an unchecked model (model_construct), every other field None.
+
+    Lists of rows and nested parts are taken apart the same way, so that the rules of a form
+    still check the other fields of a row one of whose fields is wrong. None when data is not
+    an object at all.
+    """
+    if not isinstance(data, Mapping):
+        return None
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = name if name in data else info.alias
+        if key is None or key not in data:
+            values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
+            continue
+        try:
+            values[name] = _field_adapter(model, name).validate_python(data[key])
+        except ValidationError:
+            values[name] = _part_of(info.annotation, data[key])
+    return model.model_construct(**values)
+
+
+def _part_of(annotation: Any, raw: Any) -> Any:
+    inner = next(iter(_inner_models(annotation)), None)
+    if inner is None or not issubclass(inner, FormModel):
+        return None
+    if isinstance(raw, list):
+        return [_checked_or_part(inner, item) for item in raw]
+    return well_formed_part(inner, raw)
+
+
+def _checked_or_part(model: type[FormModel], item: Any) -> Any:
+    try:
+        return model.model_validate(item)
+    except ValidationError:
+        # a row that is not even an object still holds its place: loc counts rows
+        return well_formed_part(model, item if isinstance(item, Mapping) else {})
+
+
+def rules_on_part(rules: Callable[[Any], Findings], part: Any) -> Findings:
+    """What the rules find in a partly well-formed model; nothing when they cannot look at it."""
+    if part is None or rules is no_rules:
+        return Findings()
+    try:
+        return rules(part)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
+        # a rule that needs a field which is missing or wrong: its fields' own errors stand
+        log.debug("rules skipped on partial data: %r", error)
+        return Findings()
+
+
+def unexplained(found: Iterable[Problem], wrong: Iterable[Problem]) -> list[Problem]:
+    """What the rules found on partly well-formed data that the wrong fields do not explain:
+    nothing at a wrong field (left None, it is not also 为必填项), nothing about a part holding
+    one (a row's duplicate, a list's count, when one of its values is wrong)."""
+    held = {p.loc[:length] for p in wrong for length in range(1, len(p.loc) + 1)}
+    return [p for p in found if p.loc not in held]
 
 
 # --- pydantic's errors in the words of the forms ---------------------------------------------

@@ -147,7 +147,7 @@ def _birth_for_check(form: CrossoverApplication) -> dt.date | None:
     if form.birth_month is None:
         return None
     year, month = (int(part) for part in form.birth_month.split("-"))
-    if form.document_type in RESIDENT_ID_TYPES:
+    if form.document_type in RESIDENT_ID_TYPES and form.id_number:
         born = check_resident_id(form.id_number).birth_date
         if born is not None and (born.year, born.month) == (year, month):
             return born
@@ -168,6 +168,8 @@ def rules(form: CrossoverApplication) -> Findings:
     if form.title_obtained and form.birth_month and \
             form.title_obtained.isoformat()[:7] <= form.birth_month:
         found.error(("title_obtained",), "取得职称时间应晚于出生年月")
+    if form.title_grade is None or form.level is None:
+        return found.done()  # one of the two is itself wrong: eligibility cannot be judged
     result = eligibility(form)
     refusal = result.refusal(form.level)
     if refusal and result.unverified(form.level):

@@ -112,14 +112,14 @@ class SummaryRow(FormModel):
     @property
     def person_gender(self) -> str | None:
         """性别 as given, or as the 身份证 number says when it was left blank (填表说明4)."""
-        if self.gender is None and self.document_type in RESIDENT_ID_TYPES:
+        if self.gender is None and self.document_type in RESIDENT_ID_TYPES and self.id_number:
             return check_resident_id(self.id_number).gender
         return self.gender
 
     @property
     def person_birth_date(self) -> dt.date | None:
         """出生日期 as given, or as the 身份证 number says when it was left blank (填表说明4)."""
-        if self.birth_date is None and self.document_type in RESIDENT_ID_TYPES:
+        if self.birth_date is None and self.document_type in RESIDENT_ID_TYPES and self.id_number:
             return check_resident_id(self.id_number).birth_date
         return self.birth_date
 

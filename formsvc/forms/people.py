@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import Loc
-from ..identity import RESIDENT_ID_TYPES, check_identity, check_resident_id
+from ..identity import RESIDENT_ID_TYPES, check_identity
 from .base import FindingsBuilder
 
 
@@ -14,7 +14,7 @@ def check_person(
     loc: Loc,
     *,
     document_type: str | None,
-    number: str,
+    number: str | None,
     gender: str | None,
     birth_date: dt.date | None,
     labels: dict[str, str],
@@ -27,15 +27,14 @@ def check_person(
     """
     names = {"number": "id_number", "gender": "gender", "birth_date": "birth_date"}
     names.update(fields or {})
+    if document_type is None or number is None:
+        return  # the type or the number is itself wrong: its own error says so
     if document_type in RESIDENT_ID_TYPES:
-        result = check_resident_id(number)
+        result = check_identity(document_type, number, gender=gender, birth_date=birth_date)
         for message in result.errors:
             found.error((*loc, names["number"]), f"{labels['number']}{message}")
         for message in result.warnings:
             found.warn((*loc, names["number"]), f"{labels['number']}{message}")
-        if not result.ok:
-            return
-        result = check_identity(document_type, number, gender=gender, birth_date=birth_date)
         for key, message in result.mismatches.items():
             found.error((*loc, names[key]), f"{labels[key]}{message}")
     else:

@@ -96,6 +96,9 @@ def warn_duplicates(found: FindingsBuilder, rows: Sequence[LocatedRow],
     """A warning on each row that repeats an earlier one; what says which fields agree."""
     first: dict[Hashable, LocatedRow] = {}
     for located in rows:
-        seen = first.setdefault(key(located.row), located)
+        value = key(located.row)
+        if isinstance(value, tuple) and None in value:
+            continue  # a key field is itself wrong (a partly checked row): nothing to compare
+        seen = first.setdefault(value, located)
         if seen is not located:
             found.warn(located.loc, f"与{seen.label}重复（{what}相同），请确认不是重复录入")

@@ -70,12 +70,13 @@ IDENTITY_LABELS = {"number": "证件号码", "gender": "性别", "birth_date": "
 
 
 def check_record(found: FindingsBuilder, loc: tuple[Any, ...], record: TitleRecord) -> None:
-    """The cross-field rules of one record: identity agrees, approval after birth."""
+    """The cross-field rules of one record: identity agrees, approval after birth (fields
+    that are None, being wrong themselves, are not compared)."""
     check_person(
         found, loc, document_type=record.document_type, number=record.id_number,
         gender=record.gender, birth_date=record.birth_date, labels=IDENTITY_LABELS,
     )
-    if record.approval_date <= record.birth_date:
+    if record.approval_date and record.birth_date and record.approval_date <= record.birth_date:
         found.error((*loc, "approval_date"), "批准日期应晚于出生日期")
 
 

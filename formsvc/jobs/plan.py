@@ -32,6 +32,8 @@ SPEC = title_history.SPEC
 PHOTOS_LOC = ("photos",)
 ROWS_FILE = "rows.jsonl"
 PHOTO_DIR = "photos"
+#: the end of the error on a row that repeats an earlier one
+SAME_CERTIFICATE = f"是同一证书（{title_history.RECORD_KEY}相同）"
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,7 @@ def _certificate_problems(session: Session, result: ImportResult,
             found.append(Problem(("rows", numbers[index], *problem.loc[1:]), problem.msg))
         earlier = first_row.setdefault(request.key, numbers[index])
         if earlier != numbers[index]:
-            found.append(Problem(("rows", numbers[index], "id_number"),
-                                 f"与第{earlier}行是同一证书（{title_history.RECORD_KEY}相同）"))
+            found.append(Problem(("rows", numbers[index], "id_number"), f"与第{earlier}行{SAME_CERTIFICATE}"))
     for problem in service.conflicts(session, requests):
         index = int(problem.loc[0])
         found.append(Problem(("rows", numbers[index], "id_number"), problem.msg))
@@ -106,9 +107,13 @@ def check(session: Session, sheet: bytes, photos_zip: bytes | None = None) -> Pl
     errors = list(dict.fromkeys(errors))
     errors.sort(key=lambda p: (p.loc[:1] != ("rows",), p.loc[1] if p.loc[:1] == ("rows",) and len(p.loc) > 1
                                else 0))
+    # a row repeating an earlier one is an error here (one certificate, SPEC §4): the sheet's
+    # 请确认不是重复录入 on the same row would say the same thing a second time
+    repeated = {p.loc[:2] for p in errors if p.msg.endswith(SAME_CERTIFICATE)}
+    warnings = tuple(w for w in result.warnings if not (len(w.loc) == 2 and w.loc in repeated))
     if errors:
-        raise InvalidData(errors, warnings=result.warnings)
-    return Plan(result.rows, result.row_numbers, photos, result.warnings)  # type: ignore[arg-type]
+        raise InvalidData(errors, warnings=warnings)
+    return Plan(result.rows, result.row_numbers, photos, warnings)  # type: ignore[arg-type]
 
 
 def job_folder(output_dir: str | Path, job_id: str) -> Path:

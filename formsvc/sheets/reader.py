@@ -24,7 +24,17 @@ from openpyxl.workbook.workbook import Workbook
 from pydantic import ValidationError
 
 from ..errors import FormsvcError, InvalidData, MalformedRequest, NotFound, Problem
-from ..forms.base import FindingsBuilder, FormModel, FormSpec, LocatedRow, problems_from
+from ..forms.base import (
+    Findings,
+    FindingsBuilder,
+    FormModel,
+    FormSpec,
+    LocatedRow,
+    problems_from,
+    rules_on_part,
+    unexplained,
+    well_formed_part,
+)
 from ..forms.tabular import Column, columns, max_rows
 from .archive import FILE_LOC, SheetLimits, check_workbook
 from .cells import read_cell
@@ -104,8 +114,10 @@ class _Collector:
 
     def __post_init__(self) -> None:
         self.by_name = {c.name: (i, c) for i, c in enumerate(self.columns, start=1)}
+        #: a column's header (as a placed loc ends) → its field's name, as a one-item loc
+        self.names = {(c.header,): (c.name,) for c in self.columns}
 
-    def _located(self, problem: Problem, sheet_row: int) -> Problem:
+    def placed(self, problem: Problem, sheet_row: int) -> Problem:
         # problem.loc is ("rows", sheet_row) or ("rows", sheet_row, field name)
         place = self.by_name.get(str(problem.loc[2])) if len(problem.loc) > 2 else None
         if place is None:
@@ -118,10 +130,10 @@ class _Collector:
         if len(self.errors) >= MAX_LISTED_ERRORS:
             self.uncounted += 1
             return
-        self.errors.append(self._located(problem, sheet_row))
+        self.errors.append(self.placed(problem, sheet_row))
 
     def warn(self, problem: Problem, sheet_row: int) -> None:
-        self.warnings.append(self._located(problem, sheet_row))
+        self.warnings.append(self.placed(problem, sheet_row))
 
     def finish(self) -> None:
         if self.uncounted:
@@ -159,7 +171,9 @@ def located(rows: Sequence[FormModel], numbers: Sequence[int]) -> list[LocatedRo
 
 
 def _read_row(model: type[FormModel], cells: Sequence[Any], table: Sequence[Column],
-              number: int, found: _Collector) -> FormModel | None:
+              number: int, found: _Collector) -> tuple[FormModel | None, FormModel]:
+    """The checked row (None if any cell is wrong), and what the row rules can look at: the
+    row itself, or its well-formed cells with the others None."""
     data: dict[str, Any] = {}
     unreadable: set[str] = set()
     for column, cell in zip(table, cells, strict=False):
@@ -176,8 +190,10 @@ def _read_row(model: type[FormModel], cells: Sequence[Any], table: Sequence[Colu
             if problem.loc and problem.loc[0] in unreadable:
                 continue  # already said what is wrong with that cell
             found.error(Problem(("rows", number, *problem.loc), problem.msg), number)
-        return None
-    return row if not unreadable else None
+        return None, well_formed_part(model, data)
+    if unreadable:
+        return None, row
+    return row, row
 
 
 def read_rows(spec: FormSpec, content: bytes, limits: SheetLimits | None = None) -> ImportResult:
@@ -228,6 +244,9 @@ def _read(spec: FormSpec, workbook: Workbook) -> ImportResult:
     found = _Collector(table, [], [])
     rows: list[FormModel] = []
     numbers: list[int] = []
+    # every row, partly checked ones included, for the row rules: all problems in one answer
+    checked: list[FormModel] = []
+    checked_numbers: list[int] = []
     beside: dict[int, int] = {}
     limit = max_rows(spec)
     count = 0
@@ -244,11 +263,13 @@ def _read(spec: FormSpec, workbook: Workbook) -> ImportResult:
                 f"数据超过 {limit} 行的上限（第{number}行起未读）：请分成几个文件导入"
             )))
             break
-        row = _read_row(spec.row_model, cells[: len(table)], table, number, found)
+        row, part = _read_row(spec.row_model, cells[: len(table)], table, number, found)
         if row is not None:
             rows.append(row)
             numbers.append(number)
-    _check_rows(spec, rows, numbers, found)
+        checked.append(part)
+        checked_numbers.append(number)
+    _check_rows(spec, checked, checked_numbers, found, partial=len(checked) > len(rows))
     if not rows and not found.errors:
         found.errors.append(Problem(("rows",), (
             f"表格中没有数据：请从第{header.row + 1}行起，每行填写一条"
@@ -263,14 +284,24 @@ def _read(spec: FormSpec, workbook: Workbook) -> ImportResult:
 
 
 def _check_rows(spec: FormSpec, rows: Sequence[FormModel], numbers: Sequence[int],
-                found: _Collector) -> None:
+                found: _Collector, *, partial: bool) -> None:
     if spec.rows_rules is None or not rows:
         return
-    rules = FindingsBuilder()
-    spec.rows_rules(rules, located(rows, numbers))
-    for problem in rules.errors:
+    rows_rules = spec.rows_rules
+
+    def rules(checked: Sequence[FormModel]) -> Findings:
+        builder = FindingsBuilder()
+        rows_rules(builder, located(checked, numbers))
+        return builder.done()
+
+    # rows with a wrong cell are checked on their other cells, which the rules may not expect
+    findings = rules_on_part(rules, rows) if partial else rules(rows)
+    # in the fields' locations (("rows", 7, "birth_date")), to be compared with the rules' own
+    wrong = [Problem(("rows", p.loc[1], *found.names.get(p.loc[2:3], ())), p.msg)
+             for p in found.errors if len(p.loc) > 1 and p.loc[0] == "rows"]
+    for problem in unexplained(findings.errors, wrong):
         found.error(problem, int(problem.loc[1]))
-    for problem in rules.warnings:
+    for problem in unexplained(findings.warnings, wrong):
         found.warn(problem, int(problem.loc[1]))
 
 
