@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         pages,
         readiness,
         security,
+        slots,
         verify,
     )
 
@@ -70,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     cli.init_app(app)
     signing.init_app(app)
+    slots.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     applications.init_app(app)

@@ -34,6 +34,8 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_SIGNING_PASSPHRASE_FILE": ("SIGNING_PASSPHRASE_FILE", str),
     "FORMSVC_TRUST_ANCHORS": ("TRUST_ANCHORS", str),
     "FORMSVC_TSA_URL": ("TSA_URL", str),
+    "FORMSVC_HEAVY_PER_CLIENT": ("HEAVY_PER_CLIENT", int),
+    "FORMSVC_HEAVY_TOTAL": ("HEAVY_TOTAL", int),
 }
 
 
@@ -80,6 +82,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TRUST_ANCHORS": None,
         # RFC 3161 timestamp authority: signatures become PAdES B-T
         "TSA_URL": None,
+        # renders and imports at once (web/slots.py): per client address, and in all; as many
+        # as there are cores, since more would only make each of them slower
+        "HEAVY_PER_CLIENT": 2,
+        "HEAVY_TOTAL": max(2, os.cpu_count() or 1),
     }
 
 

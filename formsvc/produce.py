@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .budget import check_render
 from .errors import InvalidData, Loc, NotFound, Problem, UnrenderableText
 from .forms import FormSpec
 from .forms.base import Document, FormModel, label_for
@@ -62,6 +63,7 @@ def produce(spec: FormSpec, data: Any, extension: str,
             override_root: str | Path | None = None) -> Produced:
     """The filled form, or InvalidData with every error (and the warnings) found."""
     check_format(spec, extension)
+    check_render(spec.id, data, extension)
     result = spec.validate(data)
     if not result.ok:
         raise InvalidData(result.errors, warnings=result.warnings)

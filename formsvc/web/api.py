@@ -8,11 +8,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from ..budget import IMPORT_SHEET
 from ..errors import NotFound, UnsupportedMediaType
 from ..forms import FORMS, FormSpec, get_form
 from ..produce import produce, produce_blank
 from ..sheets import read_rows
 from .http import json_body, multipart_body, send_rendered, uploaded_file
+from .slots import heavy
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -107,6 +109,7 @@ def warnings_header(warnings: Any) -> dict[str, str]:
 
 
 @bp.post("/forms/<form_id>/render")
+@heavy
 def render(form_id: str) -> Response:
     spec = get_form(form_id)
     extension = requested_format(spec)
@@ -124,10 +127,12 @@ def blank(form_id: str) -> Response:
 
 
 @bp.post("/forms/<form_id>/import")
+@heavy
 def import_sheet(form_id: str) -> Response:
     """A filled .xlsx of a tabular form (multipart field file): its rows, or every error by cell."""
     spec = get_form(form_id)
     if spec.row_model is None:
         raise NotFound(f"{spec.title}不是表格，不能导入 Excel", loc=("form",))
-    result = read_rows(spec, uploaded_file("file", "Excel 工作簿（.xlsx）")).require_ok()
+    content = uploaded_file("file", "Excel 工作簿（.xlsx）")
+    result = read_rows(spec, content, IMPORT_SHEET).require_ok()
     return jsonify(result.as_json())

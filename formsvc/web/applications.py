@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
 
+from ..budget import APPLICATIONS_SHEET, check_applications
 from ..errors import InvalidData, Problem
 from ..forms import get_form
 from ..forms.crossover_application import from_summary
@@ -20,6 +21,7 @@ from ..sheets.reader import locate
 from .api import override_root, warnings_header
 from .http import optional_file, send_rendered, uploaded_file
 from .openapi import operation
+from .slots import heavy
 
 bp = Blueprint("applications", __name__, url_prefix="/api/v1/forms/crossover-summary")
 
@@ -49,8 +51,9 @@ def located(problems: tuple[Problem, ...]) -> list[Problem]:
         }}}}},
     responses={"200": {"description": "PDF（每人一页，按表中顺序）或 DOCX 的 ZIP",
                        "content": {"application/pdf": {}, "application/zip": {}}}},
-    errors=("400", "404", "413", "415", "422"),
+    errors=("400", "404", "413", "415", "422", "429"),
 )
+@heavy
 def applications() -> Response:
     """Every applicant's individual application from a filled summary sheet."""
     spec = get_form(APPLICATION)
@@ -58,7 +61,8 @@ def applications() -> Response:
     check_format(spec, extension)
     sheet = uploaded_file("file", "汇总表（.xlsx）", optional=("photos",))
     archive = optional_file("photos")
-    imported = read_rows(get_form(SUMMARY), sheet).require_ok()
+    imported = read_rows(get_form(SUMMARY), sheet, APPLICATIONS_SHEET).require_ok()
+    check_applications(len(imported.rows), extension)
     photos = read_photo_archive(archive) if archive is not None else None
     result = from_summary(imported.located(), photos,
                           check=unprintable if extension == "pdf" else None)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from ..errors import FormsvcError, MalformedRequest, Problem
+from ..errors import Forbidden, FormsvcError, MalformedRequest, Problem
 from ..forms import FORMS, get_form
 from ..produce import produce
 from .api import catalogue_entry, override_root
 from .http import send_rendered
-from .security import CONTENT_SECURITY_POLICY, csrf
+from .security import CONTENT_SECURITY_POLICY, from_this_site
+from .slots import heavy
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -66,9 +67,15 @@ def form(form_id: str) -> str:
 
 
 @bp.post("/forms/<form_id>/preview")
-@csrf.exempt  # stores nothing and reads no session: a forged request only renders a PDF for its sender
+@heavy
 def preview(form_id: str) -> Response:
-    """The filled form as a PDF shown inline, posted by the form page into its preview frame."""
+    """The filled form as a PDF shown inline, posted by the form page into its preview frame.
+
+    Only the form page may post here (its Origin, and the CSRF token when CSRF is on): another
+    site could otherwise have its visitors' browsers render for it, each render costing seconds."""
+    if not from_this_site():
+        refused = Forbidden("预览只接受本站表格页面提交的请求：请在本站的表格页面中预览")
+        return _preview_error(refused.problems, status=403)
     spec = get_form(form_id)
     # a form with a photo sends more than Werkzeug's default 500 kB of form fields
     request.max_form_memory_size = current_app.config["MAX_CONTENT_LENGTH"]
@@ -82,8 +89,8 @@ def preview(form_id: str) -> Response:
     return send_rendered(produced.rendered, produced.name, inline=True)
 
 
-def _preview_error(problems: Sequence[Problem]) -> Response:
-    response = Response(render_template("preview_error.html", problems=problems), status=422)
+def _preview_error(problems: Sequence[Problem], status: int = 422) -> Response:
+    response = Response(render_template("preview_error.html", problems=problems), status=status)
     response.headers["Content-Security-Policy"] = PREVIEW_ERROR_POLICY
     return response
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..errors import MalformedRequest
@@ -22,6 +24,23 @@ csrf = CSRFProtect()
 
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def from_this_site() -> bool:
+    """Whether a browser sent this request from one of this site's own pages: its Origin (which
+    browsers send with every cross-site POST), else its Referer, names this site. A request
+    with neither is not from a page of ours either."""
+    own = {_origin(request.host_url), _origin(str(current_app.config.get("PUBLIC_URL", "")))} - {""}
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin.lower() in own  # "null" (a sandboxed or privacy-minded page) is not ours
+    referer = request.headers.get("Referer")
+    return referer is not None and _origin(referer) in own
 
 
 def security_headers(response: Response) -> Response:

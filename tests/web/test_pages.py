@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from flask import session
@@ -67,7 +68,7 @@ def test_unknown_form_is_a_page_for_people_and_json_for_programs(client):
 
 def preview(client, data, form_id="pledge"):
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
-    return client.post(f"/forms/{form_id}/preview", data={"data": text})
+    return client.post(f"/forms/{form_id}/preview", data={"data": text}, headers={"Origin": "http://localhost"})
 
 
 def test_preview_is_the_pdf_shown_inline_in_the_form_page_only(client):
@@ -131,8 +132,33 @@ def test_page_forms_need_the_csrf_token_but_the_api_does_not(csrf_client):
     assert "页面已过期或来源无法确认，请刷新页面后重新提交" in refused.get_data(as_text=True)
     api = csrf_client.post("/api/v1/forms/pledge/validate", json=sample("pledge"))
     assert api.status_code == 200 and api.get_json()["errors"] == []
-    # the preview stores nothing and reads no session: it is exempt
-    assert preview(csrf_client, sample("pledge")).status_code == 200
+
+
+def test_preview_needs_the_csrf_token_of_the_form_page(csrf_client):
+    # another site could otherwise have its visitors' browsers render for it
+    assert preview(csrf_client, sample("pledge")).status_code == 400
+    html = csrf_client.get("/forms/pledge").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+    response = csrf_client.post("/forms/pledge/preview", headers={"Origin": "http://localhost"},
+                                data={"data": json.dumps(sample("pledge")), "csrf_token": token})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({"Origin": "https://evil.example"}, 403),
+    ({"Origin": "null"}, 403),
+    ({"Origin": "http://localhost.evil.example"}, 403),
+    ({"Referer": "https://evil.example/forms/pledge"}, 403),
+    ({}, 403),
+    ({"Referer": "http://localhost/forms/pledge"}, 200),
+    ({"Origin": "https://zc.example.gov.cn"}, 200),  # PUBLIC_URL, behind a proxy
+], ids=["other-site", "null-origin", "look-alike", "other-referer", "no-origin", "own-referer", "public-url"])
+def test_preview_answers_only_this_sites_own_pages(client, headers, status):
+    response = client.post("/forms/pledge/preview", data={"data": json.dumps(sample("pledge"))},
+                           headers=headers)
+    assert response.status_code == status
+    if status == 403:
+        assert "预览只接受本站表格页面提交的请求" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("public_url", "secure"), [
