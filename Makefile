@@ -6,6 +6,8 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+# threads per worker: /healthz and look-ups are answered while renders run (those take slots, web/slots.py)
+THREADS ?= 4
 
 # Pango comes with Debian; these give print its Chinese fonts (Noto CJK; FandolFang/FandolKai for
 # 仿宋/楷体 come with texlive-lang-chinese) and fast font subsetting
@@ -72,7 +74,7 @@ bench-packages:
 run: export FORMSVC_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(VENV)/bin/flask --app formsvc init-db
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'formsvc:create_app()'
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'formsvc:create_app()'
 
 lint: setup
 	$(VENV)/bin/ruff check .
