@@ -18,6 +18,8 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_VERIFY_RATE_LIMIT": ("VERIFY_RATE_LIMIT", str),
     "FORMSVC_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
     "FORMSVC_RATE_LIMIT_STORAGE": ("RATE_LIMIT_STORAGE", str),
+    "FORMSVC_LOOKUP_FAILURE_LIMIT": ("LOOKUP_FAILURE_LIMIT", str),
+    "FORMSVC_LOOKUP_ANOMALY_LIMIT": ("LOOKUP_ANOMALY_LIMIT", str),
     "FORMSVC_PROXY_COUNT": ("PROXY_COUNT", int),
     "FORMSVC_OUTPUT_DIR": ("OUTPUT_DIR", str),
     "FORMSVC_FONT_DIR": ("FONT_DIR", str),
@@ -55,6 +57,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "VERIFY_RATE_LIMIT": "60/minute",
         # office logins per client address: enough for typing mistakes, too few for guessing
         "LOGIN_RATE_LIMIT": "10/10minutes",
+        # wrong names in look-ups by 证书编号 + 姓名: per certificate (from any address), and in
+        # all (a guesser spread over many addresses still adds up)
+        "LOOKUP_FAILURE_LIMIT": "10/day",
+        "LOOKUP_ANOMALY_LIMIT": "1000/hour",
         # where the counts live, shared by every worker: "database" or a redis:// URL
         "RATE_LIMIT_STORAGE": "database",
         # reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none), so

@@ -166,6 +166,12 @@ class Counter:
         self.send([(key, window)])
         return entry.known
 
+    def known(self, key: str, window: int) -> int:
+        """What this process knows of key's count in the window, counting nothing."""
+        with self.lock:
+            entry = self.windows.get((key, window))
+            return 0 if entry is None or self.pid != os.getpid() else entry.known
+
     def send(self, names: list[tuple[str, int]] | None = None) -> None:
         """Send the unsent hits of names (of every window when None) to the store, in one batch
         per period, and learn the totals of the other processes' hits."""
@@ -258,7 +264,39 @@ def _client_of(address: str) -> str:
 #: a scope's limit, when it is not VERIFY_RATE_LIMIT: scope → (config key, what is counted)
 SCOPES: dict[str, tuple[str, str]] = {
     "login": ("LOGIN_RATE_LIMIT", "登录"),
+    # limits on events rather than clients (see events())
+    "lookup-failures": ("LOOKUP_FAILURE_LIMIT", "姓名核对失败"),
+    "lookup-anomaly": ("LOOKUP_ANOMALY_LIMIT", "姓名核对失败"),
 }
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How often an event happened in the current window of its limit."""
+
+    count: int
+    limit: Limit
+    #: seconds until the window ends
+    wait: int
+
+    @property
+    def reached(self) -> bool:
+        return self.count >= self.limit.count
+
+
+def events(scope: str, subject: str, *, add: bool = False) -> Tally | None:
+    """The count of scope's events about subject (a certificate, or "all") in this window, one
+    more when add; None when scope's limit is off. Another worker's latest events may be
+    unknown here until they are sent (one per worker at most, for limits under 20)."""
+    state = current_app.extensions["formsvc.ratelimit"]
+    limit: Limit | None = state["limits"][SCOPES[scope][0]]
+    if limit is None:
+        return None
+    now = time.time()
+    window = int(now // limit.period) * limit.period
+    key = f"{scope}:{subject}"
+    count = state["counter"].hit(key, window, limit) if add else state["counter"].known(key, window)
+    return Tally(count, limit, max(math.ceil(window + limit.period - now), 1))
 
 
 def check(scope: str) -> None:
@@ -273,11 +311,11 @@ def check(scope: str) -> None:
     hits = state["counter"].hit(f"{scope}:{client_key()}", window, limit)
     if hits > limit.count:
         wait = max(math.ceil(window + limit.period - now), 1)
-        raise RateLimited(f"{what}过于频繁：每个客户端{_per(limit)}最多{what} {limit.count} 次，"
+        raise RateLimited(f"{what}过于频繁：每个客户端{per(limit)}最多{what} {limit.count} 次，"
                           f"请 {wait} 秒后再试", retry_after=wait)
 
 
-def _per(limit: Limit) -> str:
+def per(limit: Limit) -> str:
     names = {1: "每秒", 60: "每分钟", 3600: "每小时", 86400: "每天"}
     return names.get(limit.period, f"每 {limit.period} 秒")
 

@@ -7,6 +7,8 @@ a revocation must show at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Flask,
@@ -19,7 +21,7 @@ from flask import (
 )
 
 from .. import db
-from ..errors import InvalidData, NotFound
+from ..errors import InvalidData, NotFound, RateLimited
 from ..identity import official_date
 from ..registry import service
 from ..registry.service import Verification
@@ -89,10 +91,14 @@ def look_up_page() -> Response:
     verification = None
     if not errors:
         ratelimit.check(SCOPE)
+        refuse_locked_look_ups(number)
         try:
             verification = service.look_up(db.session(), number, name)
         except InvalidData as error:
             errors["number"] = error.problems[0].msg
+        else:
+            if not verification.found:
+                count_failed_look_up(number)
     if errors:
         html = render_template("verify/look_up.html", number=number, name=name, errors=errors)
         return no_store(make_response(html, 422))
@@ -100,6 +106,33 @@ def look_up_page() -> Response:
     html = render_template("verify/look_up.html", number=number, name=name, errors={},
                            verification=verification)
     return no_store(make_response(html, status_of(verification)))
+
+
+#: a look-up by name answers whether a name goes with a certificate: wrong guesses are counted
+#: per certificate (from every address), and all of them together, which no spread of addresses
+#: escapes. scope → (subject of the count, what the refusal says)
+LOOK_UP_LOCKS: dict[str, tuple[Callable[[str], str], str]] = {
+    "lookup-anomaly": (lambda _number: "all",
+                       "按姓名查询暂停：近期姓名核对失败异常增多，请 {wait} 秒后再试，"
+                       "或扫描证书上的二维码查验"),
+    "lookup-failures": (lambda number: "".join(number.split()).upper(),
+                        "该证书{per}姓名核对失败已达 {count} 次，按姓名查询已锁定，请 {wait} 秒后再试，"
+                        "或扫描证书上的二维码查验"),
+}
+
+
+def refuse_locked_look_ups(number: str) -> None:
+    for scope, (subject, message) in LOOK_UP_LOCKS.items():
+        tally = ratelimit.events(scope, subject(number))
+        if tally is not None and tally.reached:
+            raise RateLimited(message.format(wait=tally.wait, count=tally.limit.count,
+                                             per=ratelimit.per(tally.limit)),
+                              retry_after=tally.wait)
+
+
+def count_failed_look_up(number: str) -> None:
+    for scope, (subject, _message) in LOOK_UP_LOCKS.items():
+        ratelimit.events(scope, subject(number), add=True)
 
 
 def init_app(app: Flask) -> None:

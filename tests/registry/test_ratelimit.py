@@ -195,3 +195,45 @@ def test_a_thread_of_the_process_sends_held_back_counts(batched_app, issued, mon
     while stored_hits(batched_app) != [1] and ratelimit.time.monotonic() < deadline:
         ratelimit.time.sleep(0.05)
     assert stored_hits(batched_app) == [1]
+
+
+@pytest.fixture
+def look_up_app(registry_app, monkeypatch):
+    monkeypatch.setattr(ratelimit.time, "time", lambda: NOW)
+    registry_app.config.update(LOOKUP_FAILURE_LIMIT="3/day", LOOKUP_ANOMALY_LIMIT="5/hour")
+    ratelimit.init_app(registry_app)
+    return registry_app
+
+
+def look_up(client, number, name, address="198.51.100.1"):
+    return client.get("/verify", query_string={"number": number, "name": name},
+                      environ_base={"REMOTE_ADDR": address})
+
+
+def test_wrong_names_lock_a_certificate_against_every_address(look_up_app, issued):
+    client = look_up_app.test_client()
+    number = issued["number"]
+    guesses = [look_up(client, number, guess, f"198.51.100.{i}") for i, guess in enumerate("张王赵")]
+    assert [g.status_code for g in guesses] == [404, 404, 404]
+    # even the right name, from an address never seen, is refused now
+    locked = look_up(client, number, "李䶮", "203.0.113.50")
+    assert locked.status_code == 429
+    html = locked.get_data(as_text=True)
+    assert "该证书每天姓名核对失败已达 3 次，按姓名查询已锁定" in html
+    assert int(locked.headers["Retry-After"]) > 0
+    # the QR code's page still answers
+    assert client.get(f"/v/{code_of(issued)}").status_code == 200
+
+
+def test_failures_over_many_certificates_and_addresses_close_look_ups_for_all(look_up_app, issued):
+    from formsvc.registry.numbers import make_number
+
+    client = look_up_app.test_client()
+    unknown = [make_number("HB", 2026, serial) for serial in range(900, 904)]
+    answers = [look_up(client, number, "某某", f"192.0.2.{i}") for i, number in enumerate(unknown)]
+    assert [a.status_code for a in answers] == [404] * 4
+    assert look_up(client, issued["number"], "王五", "192.0.2.77").status_code == 404
+    # five failures in all this hour: the right name of a certificate never guessed is refused too
+    closed = look_up(client, issued["number"], "李䶮", "203.0.113.9")
+    assert closed.status_code == 429
+    assert "按姓名查询暂停：近期姓名核对失败异常增多" in closed.get_data(as_text=True)
