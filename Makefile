@@ -12,8 +12,8 @@ THREADS ?= 4
 # Pango comes with Debian; these give print its Chinese fonts (Noto CJK; FandolFang/FandolKai for
 # 仿宋/楷体 come with texlive-lang-chinese) and fast font subsetting
 DEBIAN_PACKAGES := fontconfig fonts-noto-cjk texlive-lang-chinese libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
-# the browser the page tests drive
-TEST_DEBIAN_PACKAGES := chromium
+# the browser the page tests drive; LibreOffice prints the spreadsheets as a clerk's office would
+TEST_DEBIAN_PACKAGES := chromium libreoffice-writer-nogui libreoffice-calc-nogui
 # benchmarks: load generator and the LibreOffice baseline
 BENCH_DEBIAN_PACKAGES := wrk libreoffice-writer-nogui
 

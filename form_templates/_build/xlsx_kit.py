@@ -149,16 +149,26 @@ def input_hint(sheet: Worksheet, column: int, first_row: int, last_row: int, *,
 
 def print_setup(sheet: Worksheet, *, paper: str = "A4", landscape: bool = True,
                 title_rows: str | None = None, area: str | None = None,
-                one_page: bool = False) -> None:
+                one_page: bool = False, title_columns: str | None = None,
+                fit_width: bool = True) -> None:
     """Print on one page width, the header repeated on every page.
 
-    A form sheet (one_page) prints its area on exactly one page, centred, as the paper form.
+    A form sheet (one_page) prints its area on exactly one page, centred, as the paper form. A
+    table too wide to shrink onto one page legibly (fit_width=False) prints at full size over
+    as many pages as it takes, its title rows and columns repeated on each.
     """
     sheet.page_setup.paperSize = {"A4": sheet.PAPERSIZE_A4, "A3": sheet.PAPERSIZE_A3}[paper]
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 1 if one_page else 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if fit_width:
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 1 if one_page else 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        sheet.page_setup.scale = 100
+        # across, then down: the pages of one band of rows follow each other
+        sheet.page_setup.pageOrder = "overThenDown"
+    if title_columns:
+        sheet.print_title_cols = title_columns
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     if one_page:
         sheet.print_options.horizontalCentered = True
@@ -186,9 +196,11 @@ def box(sheet: Worksheet, cell_range: str, value: object, *, size: float = 12,
 
 
 def notes_sheet(workbook: Workbook, sheet_title: str, heading: str, lines: Sequence[str], *,
-                width: int = 110) -> Worksheet:
-    """A sheet of notes (填表说明, 备注): the heading, then one line per cell, wrapped."""
+                width: int = 90) -> Worksheet:
+    """A sheet of notes (填表说明, 备注): the heading, then one line per cell, wrapped; printed
+    on A4 portrait, as wide as the page."""
     sheet = workbook.create_sheet(sheet_title)
+    print_setup(sheet, landscape=False, area=f"A1:A{len(lines) + 1}")
     sheet.column_dimensions["A"].width = width
     cell = sheet.cell(1, 1, heading)
     cell.font = Font(name=SONG, size=12, bold=True)

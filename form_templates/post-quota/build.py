@@ -11,6 +11,9 @@ from pathlib import Path
 import docx_kit as kit
 import xlsx_kit as xl
 from openpyxl.styles import Alignment, Border
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from formsvc.forms.post_quota import MAX_COUNT
 
 TITLE = "年度事业单位高、中级职称申报情况核定表"
 YEAR = "{{ doc.year ~ ' ' if doc.year else '＿＿' }}"
@@ -125,9 +128,19 @@ def build_xlsx(path: Path) -> None:
             xl.box(sheet, f"A{row}:B{row}", text)
         else:
             xl.box(sheet, f"B{row}", text)
-        for column, letter in enumerate("CDEF"):
+        # 合计 adds up as a clerk edits the levels; empty while they are
+        xl.box(sheet, f"C{row}", f'=IF(COUNT(D{row}:F{row}),SUM(D{row}:F{row}),"")',
+               number_format="0")
+        for column, letter in enumerate("DEF", start=1):
             xl.box(sheet, f"{letter}{row}", tag(f"doc.counts.{key}[{column}]"),
                    number_format="0")
+    counts = DataValidation(
+        type="whole", operator="between", formula1="0", formula2=str(MAX_COUNT), allow_blank=True,
+        showErrorMessage=True, errorStyle="stop", errorTitle="人数填写有误",
+        error=f"请填写0至{MAX_COUNT}的整数",
+    )
+    counts.add(f"D{first_row}:F{first_row + len(ROWS) - 1}")
+    sheet.add_data_validation(counts)
     xl.box(sheet, f"A{first_row + 4}:A{first_row + 5}", GROUP)
     row = first_row + len(ROWS)
     sheet.row_dimensions[row].height = 136

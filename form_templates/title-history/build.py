@@ -40,7 +40,10 @@ def build(out_dir: Path) -> list[Path]:
     kit.table(sheet, table, header_row=HEADER_ROW, items="doc.rows",
               last_row=HEADER_ROW + (max_rows(SPEC) or 1000), mark_required=False, examples=EXAMPLES,
               prompts=PROMPTS)
-    kit.print_setup(sheet, paper="A4", landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    # shrunk onto one page width the sheet prints at 5-6 pt: at full size over two pages
+    # across, the title rows and 姓名 repeated on each
+    kit.print_setup(sheet, paper="A4", landscape=True, title_rows=f"1:{HEADER_ROW}",
+                    title_columns="A:A", fit_width=False)
     kit.notes_sheet(workbook, "备注", NOTES_HEADING, NOTES)
     path = out_dir / "form.xlsx"
     kit.save(workbook, path)

@@ -5,6 +5,9 @@ date stays a date cell); a cell mixing text and ``{{ }}`` receives the rendered 
 first cell starts with ``{%row iterable %}`` is repeated for each item, with ``row`` and ``index``
 (from 1) in scope; it must be the last filled row of its sheet, and data validations that cover it
 are stretched over every written row.
+
+Rows grow to what their wrapped cells hold once filled (fit_row_heights), so that no value
+overlaps the rows around it in Excel or LibreOffice.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import SetupError
 from ..forms.base import Document
+from ..forms.boxes import TextBox
 from . import Rendered, TemplateFolder
 from .templating import environment
 
@@ -109,6 +114,61 @@ def _repeat_row(sheet: Worksheet, template_row: int, scope: Mapping[str, Any]) -
                 cell_range.expand(down=last - cell_range.max_row)
 
 
+#: a column width unit of Excel (the digit of its default font) in pixels; a point in pixels
+UNIT_PX, PT_PX = 7, 4 / 3
+#: lines of CJK text are set about 1.45 em apart (LibreOffice's Noto CJK standing in for 宋体)
+LINE_EM = 1.5
+#: the tallest row Excel keeps
+MAX_ROW_PT = 409
+DEFAULT_ROW_PT = 15
+DEFAULT_COLUMN_UNITS = 8.43
+
+
+def wrapped_lines(text: str, width_units: float, size_pt: float) -> int:
+    """Lines text takes wrapped in a cell width_units wide at size_pt (hanzi 1 em, digits ½)."""
+    chars = max(1, int((width_units * UNIT_PX - 5) / (size_pt * PT_PX)))
+    return TextBox(chars_per_line=chars, lines=1).lines_for(text)
+
+
+def row_height_for(lines: int, size_pt: float) -> float:
+    return min(MAX_ROW_PT, lines * size_pt * LINE_EM + 4)
+
+
+def fit_row_heights(sheet: Worksheet, first_row: int = 1) -> None:
+    """Raise each row to the height its wrapped text needs (never lower what a form sets); a cell
+    merged across columns wraps at their joint width, one merged over rows is left as it is."""
+    widths: dict[int, float] = {}
+
+    def width(column: int) -> float:
+        if column not in widths:
+            dimension = sheet.column_dimensions.get(get_column_letter(column))
+            widths[column] = (dimension.width if dimension and dimension.width else
+                              DEFAULT_COLUMN_UNITS)
+        return widths[column]
+
+    spans: dict[tuple[int, int], int | None] = {}
+    for merged in sheet.merged_cells.ranges:
+        spans[(merged.min_row, merged.min_col)] = (
+            merged.max_col if merged.min_row == merged.max_row else None)
+    for row in sheet.iter_rows(min_row=first_row):
+        needed = 0.0
+        for cell in row:
+            value = cell.value
+            if not isinstance(value, str) or not cell.alignment.wrap_text:
+                continue
+            last = spans.get((cell.row, cell.column), cell.column)
+            if last is None:
+                continue
+            units = sum(width(c) for c in range(cell.column, last + 1))
+            size = cell.font.sz or 11
+            needed = max(needed, row_height_for(wrapped_lines(value, units, size), size))
+        if needed:
+            number = row[0].row
+            current = sheet.row_dimensions[number].height or DEFAULT_ROW_PT
+            if needed > current:
+                sheet.row_dimensions[number].height = round(needed, 1)
+
+
 @functools.lru_cache(maxsize=64)
 def _template_bytes(path: Path, mtime_ns: int) -> bytes:
     return path.read_bytes()
@@ -122,6 +182,7 @@ def render(templates: TemplateFolder, documents: Sequence[Document]) -> Rendered
     scope = {"doc": documents[0].context}
     for sheet in workbook.worksheets:
         _fill_sheet(sheet, scope)
+        fit_row_heights(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Rendered(buffer.getvalue(), "xlsx")

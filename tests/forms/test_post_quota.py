@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from formsvc.forms.post_quota import PostQuotaForm, applicant_lines
 
 from ..conftest import docx_runs, docx_text, flat, pdf_text, sample, save_artifact
+from ..libreoffice import to_pdf
 from .changes import setting
 
 URL = "/api/v1/forms/post-quota"
@@ -134,9 +135,15 @@ def test_xlsx_is_a_printable_form_sheet_with_numbers_as_numbers(client):
     assert [flat(sheet.cell(4, c).value) for c in range(3, 7)] == ["合计", "中级", "副高", "正高"]
     for row, (label, cells) in enumerate(GRID, start=5):
         assert sheet.cell(row, 1 if row <= 8 else 2).value == label
-        values = [sheet.cell(row, c).value for c in range(3, 7)]
-        assert values == list(cells)
+        # 合计 is a formula over the three levels, the levels whole numbers
+        assert sheet.cell(row, 3).value == f'=IF(COUNT(D{row}:F{row}),SUM(D{row}:F{row}),"")'
+        values = [sheet.cell(row, c).value for c in range(4, 7)]
+        assert values == list(cells[1:])
         assert all(type(v) is int for v in values)
+    [counts] = [v for v in sheet.data_validations.dataValidation if v.type == "whole"]
+    assert str(counts.sqref) == "D5:F10"
+    assert (counts.operator, counts.formula1, counts.formula2) == ("between", "0", "9999")
+    assert counts.showErrorMessage and counts.errorStyle == "stop"
     assert sheet["A9"].value == "申报情况"
     assert sheet["A11"].value == "申报人员姓名及专业"
     assert sheet["C11"].value == "\n".join(APPLICANTS)
@@ -160,7 +167,12 @@ def test_xlsx_is_a_printable_form_sheet_with_numbers_as_numbers(client):
     assert sheet.page_setup.orientation == "portrait"
     assert sheet.page_setup.fitToHeight == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_area == "'核定表'!$A$1:$F$18"
-    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"] == [
+        f"C{row}" for row in range(5, 11)]
+    # as a spreadsheet computes them: LibreOffice prints the totals
+    printed = flat(pdf_text(to_pdf(content, "xlsx"))[0])
+    for label, cells in GRID:
+        assert flat(label) + "".join(map(str, cells)) in printed, label
 
 
 @pytest.mark.parametrize("extension", ["pdf", "docx", "xlsx"])
@@ -170,8 +182,9 @@ def test_blank_form_keeps_every_label_and_room_to_write(client, extension):
     if extension == "xlsx":
         sheet = load_workbook(io.BytesIO(response.data)).active
         assert sheet["A1"].value == f"＿＿{TITLE}"
-        assert [sheet.cell(5, c).value for c in range(3, 7)] == [None] * 4
-        text = flat("".join(str(c.value or "") for row in sheet.iter_rows() for c in row))
+        assert [sheet.cell(5, c).value for c in range(4, 7)] == [None] * 3
+        text = flat("".join(str(c.value or "") for row in sheet.iter_rows() for c in row
+                            if c.data_type != "f"))
     elif extension == "pdf":
         pages = pdf_text(response.data)
         assert len(pages) == 1
