@@ -35,6 +35,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    from . import scratch
+
+    scratch.init_app(app)
     # Chinese stays readable in JSON, and fields keep the order of the forms
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]

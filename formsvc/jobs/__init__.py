@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask
@@ -13,7 +14,18 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("JOB_RESUME", not app.testing)
     cli.init_app(app)
     if app.config["JOB_RESUME"] and not app.config.get("CELERY_BROKER_URL"):
-        runners.janitor(app)
+        # started by the first request a process serves: a CLI command, a pool worker or the
+        # preloading gunicorn master builds the app too, and none of them should watch for jobs
+        # (a process forked after it started has the thread no more: is_alive() is False there)
+        started: list[threading.Thread] = []
+        lock = threading.Lock()
+
+        @app.before_request
+        def start_janitor() -> None:
+            if not started or not started[0].is_alive():
+                with lock:
+                    if not started or not started[0].is_alive():
+                        started[:] = [runners.janitor(app)]
 
 
 def __getattr__(name: str) -> Any:

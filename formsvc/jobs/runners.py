@@ -54,8 +54,26 @@ def _init_worker(config: dict[str, Any], instance_path: str) -> None:
     from .. import create_app
 
     global _worker_app
+    watch_parent(os.getppid())
     os.environ["FORMSVC_INSTANCE_PATH"] = instance_path
-    _worker_app = create_app(config)
+    # a pool worker renders chunks and nothing else: resuming jobs is the serving processes' part
+    _worker_app = create_app({**config, "JOB_RESUME": False})
+
+
+def watch_parent(parent: int, interval: float = 1.0) -> threading.Thread:
+    """Exit when the process that started this one is gone (SIGKILLed gunicorn worker or CLI):
+    orphaned pool workers would otherwise live on, holding memory and the job's files. The parent
+    is watched by its pid rather than by prctl(PR_SET_PDEATHSIG), which fires when the *thread*
+    that spawned the pool ends, and pools are started from short-lived job threads."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    thread = threading.Thread(target=watch, name="parent-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def _run_chunk(job_id: str, index: int) -> bool:

@@ -1,0 +1,65 @@
+"""Temporary files (WeasyPrint's font folders and the like) under the instance folder, one folder
+per process, and the folders of processes that died cleaned up at start."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+
+SCRATCH_DIR = "tmp"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_dead(root: Path) -> list[Path]:
+    """Remove the folders of processes that are gone (killed ones never cleaned up after them)."""
+    removed = []
+    for folder in root.glob("*"):
+        if folder.is_dir() and folder.name.isdigit() and int(folder.name) != os.getpid() \
+                and not _alive(int(folder.name)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+#: the scratch root of this process's app, followed into forked children (gunicorn workers)
+_root: list[Path] = []
+
+
+def use(root: Path) -> Path:
+    """Make root/<pid> this process's temporary folder, for Python's tempfile and for the
+    libraries that read TMPDIR alike."""
+    own = root / str(os.getpid())
+    own.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tempfile.tempdir = str(own)
+    os.environ["TMPDIR"] = str(own)
+    return own
+
+
+def _after_fork() -> None:
+    if _root:
+        use(_root[0])
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+def init_app(app: Flask) -> None:
+    root = Path(app.instance_path) / SCRATCH_DIR
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # a 20 MB weasyprint-* folder left by a killed process goes at the next start
+    clean_dead(root)
+    _root[:] = [root]
+    use(root)

@@ -1,0 +1,103 @@
+"""The processes of the service: pool workers die with their parent and run no janitor; only a
+process that serves requests resumes jobs; temporary files live under the instance folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from formsvc import db
+
+from ..conftest import make_app
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+#: a serving process's app with a job pool of two, as gunicorn's worker would build it
+PARENT = """
+import json, os, sys, time
+from formsvc import create_app
+from formsvc.jobs.runners import LocalRunner
+from tests.jobs.pool_probe import pid_and_threads
+app = create_app({"DATABASE_URL": sys.argv[1], "FONT_DIR": sys.argv[2], "SECRET_KEY": "x",
+                  "JOB_WORKERS": 2, "JOB_RESUME": True, "JOB_LEASE_SECONDS": 1000000})
+executor = LocalRunner(app).executor()
+probes = dict(executor.submit(pid_and_threads).result() for _ in range(20))
+print(json.dumps(probes), flush=True)
+time.sleep(600)
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether pid is a live process (a zombie nobody reaped has exited)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_pool_workers_run_no_janitor_and_exit_when_their_parent_is_killed(tmp_path, font_dir):
+    url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    env = {**os.environ, "FORMSVC_INSTANCE_PATH": str(tmp_path / "instance")}
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, url, str(font_dir)], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        probes = {int(pid): names for pid, names in json.loads(parent.stdout.readline()).items()}
+        assert probes, "no pool worker answered"
+        for names in probes.values():
+            assert "job-janitor" not in names and "parent-watch" in names
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 30
+        while any(running(pid) for pid in probes) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(running(pid) for pid in probes), "pool workers outlived their parent"
+    finally:
+        parent.kill()
+        for pid in probes if "probes" in locals() else ():
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def janitors() -> int:
+    return sum(thread.name == "job-janitor" for thread in threading.enumerate())
+
+
+def test_only_a_process_that_serves_requests_starts_the_janitor(tmp_path, font_dir, monkeypatch):
+    before = janitors()
+    app = make_app(tmp_path, font_dir, monkeypatch, JOB_RESUME=True, JOB_LEASE_SECONDS=1_000_000)
+    try:
+        # building the app (as a CLI command or a pool worker does) starts nothing
+        assert janitors() == before
+        client = app.test_client()
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/healthz").status_code == 200
+        assert janitors() == before + 1
+    finally:
+        db.dispose(app)
+
+
+def test_temporary_files_live_under_the_instance_and_a_dead_process_leaves_none(tmp_path, font_dir,
+                                                                              monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
+    monkeypatch.setenv("TMPDIR", os.environ.get("TMPDIR", "/tmp"))
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    left = tmp_path / "instance" / "tmp" / str(finished.pid) / "weasyprint-abc123"
+    left.mkdir(parents=True)
+    (left / "font.otf").write_bytes(b"\0" * 1024)
+    app = make_app(tmp_path, font_dir, monkeypatch)
+    try:
+        assert not left.parent.exists()
+        own = tmp_path / "instance" / "tmp" / str(os.getpid())
+        assert Path(tempfile.gettempdir()) == own and os.environ["TMPDIR"] == str(own)
+        assert tempfile.mkdtemp(prefix="weasyprint-").startswith(str(own))
+    finally:
+        db.dispose(app)
