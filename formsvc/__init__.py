@@ -60,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api,
         applications,
         certificates,
+        documents,
         jobs,
         office,
         openapi,
@@ -81,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     certificates.init_app(app)
     jobs.init_app(app)
     verify.init_app(app)
+    documents.init_app(app)
     security.init_app(app)
     pages.init_app(app)
     office.init_app(app)

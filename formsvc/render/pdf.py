@@ -154,6 +154,32 @@ def _draw_qr_codes(boxes: list[list[tuple[str, float, float, float]]]) -> Any:
     return finish
 
 
+#: the font entries whose value is a name WeasyPrint builds from the CSS family
+_FONT_NAMES = ("BaseFont", "FontName")
+_REGULAR = frozenset(range(0x21, 0x7F)) - frozenset(b"#()<>[]{}/%")
+
+
+def _escaped(name: bytes) -> bytes:
+    return b"/" + b"".join(bytes([c]) if c in _REGULAR else b"#%02X" % c for c in name[1:])
+
+
+def _escape_font_names(pdf: Any) -> None:
+    """WeasyPrint names a font after its CSS family (/ABCDEF+宋体-Bold) in raw UTF-8, which a PDF
+    name may only hold as #xx escapes (ISO 32000-1, 7.3.5): strict readers, pyHanko's among them,
+    refuse the raw bytes, and so would a PDF/A validator."""
+    stack = [o for o in pdf.objects if isinstance(o, dict | list)]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, dict):
+            for key in _FONT_NAMES:
+                value = obj.get(key)
+                if isinstance(value, bytes) and not value.isascii():
+                    obj[key] = _escaped(value)
+            stack.extend(v for v in obj.values() if isinstance(v, dict | list))
+        else:
+            stack.extend(v for v in obj if isinstance(v, dict | list))
+
+
 def render_html(html: str, setup: PrintSetup, resources: Resources | None = None) -> bytes:
     fetcher = SafeFetcher(setup.fonts, resources)
     with render_lock:
@@ -161,7 +187,14 @@ def render_html(html: str, setup: PrintSetup, resources: Resources | None = None
             stylesheets=[setup.stylesheet], font_config=setup.font_config
         )
         codes = _qr_boxes(document) if QR_ATTRIBUTE in html else []
-        return document.write_pdf(finisher=_draw_qr_codes(codes) if any(codes) else None)
+        draw = _draw_qr_codes(codes) if any(codes) else None
+
+        def finish(document: Any, pdf: Any) -> None:
+            _escape_font_names(pdf)
+            if draw is not None:
+                draw(document, pdf)
+
+        return document.write_pdf(finisher=finish)
 
 
 def html_for(

@@ -9,6 +9,7 @@ catalogue WeasyPrint wrote would not survive; one step makes every certificate P
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -29,44 +30,37 @@ from pyhanko.pdf_utils.metadata.model import (
 from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
 
 from ..identity import mask_identity_number
-from ..registry.service import CertificateRecord, RegistrySettings
+from ..registry.service import CertificateRecord, PublicCertificate, RegistrySettings
 
 #: the embedded file's name, which HR systems look for
 RECORD_FILE = "certificate.json"
 #: names this record layout, so that a reader knows which fields to expect
 RECORD_FORMAT = "formsvc-certificate/1"
-#: the record fields, in the order of the certificate; what verification compares with the registry
-RECORD_FIELDS: tuple[str, ...] = (
-    "number", "name", "id_number_masked", "gender", "series", "speciality", "title", "level",
-    "committee", "approver", "approval_number", "approval_date", "issuing_body", "issued_on",
-    "verify_url",
-)
+#: the record's fields: the public ones (PublicCertificate), then where to verify it; what
+#: verification by upload compares with the registry
+RECORD_FIELDS: tuple[str, ...] = (*(f.name for f in dataclasses.fields(PublicCertificate)), "verify_url")
 SRGB_PROFILE = Path(weasyprint.__file__).parent / "pdf" / "sRGB2014.icc"
 _PDFAID = NS["pdfaid"]
 
 
-def public_record(certificate: CertificateRecord, settings: RegistrySettings) -> dict[str, Any]:
-    """What certificate.json holds: the public fields (SPEC §4: the identity number masked, no birth
-    date, no photo), the issuer, the dates and the verification URL."""
+def public_certificate(certificate: CertificateRecord) -> PublicCertificate:
+    """What the public may see of a certificate (SPEC §4): the identity number masked, no birth
+    date, no photo."""
     record = certificate.record
-    values: dict[str, Any] = {
-        "number": certificate.number,
-        "name": record.name,
-        "id_number_masked": mask_identity_number(record.id_number),
-        "gender": record.gender,
-        "series": record.series,
-        "speciality": record.speciality,
-        "title": record.title,
-        "level": certificate.level,
-        "committee": record.committee,
-        "approver": record.approver,
-        "approval_number": record.approval_number,
-        "approval_date": record.approval_date.isoformat(),
-        "issuing_body": certificate.issuing_body,
-        "issued_on": certificate.issued_on.isoformat(),
-        "verify_url": certificate.verify_url(settings),
-    }
-    return {"format": RECORD_FORMAT, **{name: values[name] for name in RECORD_FIELDS}}
+    return PublicCertificate(
+        number=certificate.number, name=record.name,
+        id_number_masked=mask_identity_number(record.id_number, record.document_type),
+        series=record.series, speciality=record.speciality, title=record.title, level=certificate.level,
+        committee=record.committee, approver=record.approver, approval_number=record.approval_number,
+        approval_date=record.approval_date, issuing_body=certificate.issuing_body,
+        issued_on=certificate.issued_on,
+    )
+
+
+def public_record(certificate: CertificateRecord, settings: RegistrySettings) -> dict[str, Any]:
+    """What certificate.json holds: the public fields, and the verification URL of the QR code."""
+    return {"format": RECORD_FORMAT, **public_certificate(certificate).as_json(),
+            "verify_url": certificate.verify_url(settings)}
 
 
 def record_bytes(record: Mapping[str, Any]) -> bytes:
