@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,11 +16,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import db
 from .db import Base
 from .errors import Conflict, InvalidData, NotFound
+from .registry import tokens
+from .registry.models import Issuer
+from .registry.scope import WHOLE_REGISTRY, Scope
 
 NAME_MAX = 64
 PASSWORD_MIN = 10
 #: longer input is refused before hashing: scrypt's cost should not be the attacker's to choose
 PASSWORD_MAX = 256
+ADMIN_ROLE = "管理员"
 
 
 def utcnow() -> dt.datetime:
@@ -28,13 +32,17 @@ def utcnow() -> dt.datetime:
 
 
 class User(Base):
-    """A person who works in the office pages."""
+    """A person who works in the office pages: an operator of one issuer, or an admin of all."""
 
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint("admin = (issuer_id IS NULL)", name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    #: the issuer whose certificates an operator works on; None for an admin
+    issuer_id: Mapped[int | None] = mapped_column(ForeignKey("issuers.id"), nullable=True)
+    admin: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -47,14 +55,27 @@ class Account:
     name: str
     created_at: dt.datetime
     last_login_at: dt.datetime | None
+    issuer_id: int | None = None
+    #: the issuer's name for an operator, "管理员" for an admin
+    role: str = ADMIN_ROLE
+
+    @property
+    def admin(self) -> bool:
+        return self.issuer_id is None
+
+    @property
+    def scope(self) -> Scope:
+        """The certificates this person sees and acts on."""
+        return WHOLE_REGISTRY if self.admin else Scope(self.issuer_id)
 
     def summary(self) -> str:
         last = self.last_login_at.strftime("%Y-%m-%d %H:%M") if self.last_login_at else "从未登录"
-        return f"{self.name}\t创建于 {self.created_at:%Y-%m-%d}\t最近登录 {last}"
+        return f"{self.name}\t{self.role}\t创建于 {self.created_at:%Y-%m-%d}\t最近登录 {last}"
 
 
-def _account(row: User) -> Account:
-    return Account(row.id, row.name, row.created_at, row.last_login_at)
+def _account(session: Session, row: User) -> Account:
+    role = ADMIN_ROLE if row.issuer_id is None else session.get(Issuer, row.issuer_id).name  # type: ignore[union-attr]
+    return Account(row.id, row.name, row.created_at, row.last_login_at, row.issuer_id, role)
 
 
 def clean_name(name: str) -> str:
@@ -72,16 +93,23 @@ def check_password(password: str) -> str:
     return password
 
 
-def create(session: Session, name: str, password: str) -> Account:
-    """A new user; Conflict when the name is taken."""
-    row = User(name=clean_name(name), password_hash=generate_password_hash(check_password(password)))
+def create(session: Session, name: str, password: str, *, issuer: str | None = None,
+           admin: bool = False) -> Account:
+    """A new user: an operator of the issuer named issuer (a token's name), or an admin of every
+    certificate; exactly one of the two. Conflict when the name is taken."""
+    if (issuer is None) == (not admin):
+        raise InvalidData("请指定用户所属的签发单位（--issuer 令牌名称），或将其设为管理员（--admin）",
+                          loc=("issuer",))
+    issuer_id = tokens.issuer_named(session, issuer).id if issuer is not None else None
+    row = User(name=clean_name(name), password_hash=generate_password_hash(check_password(password)),
+               issuer_id=issuer_id, admin=issuer_id is None)
     try:
         session.add(row)
         session.commit()
     except IntegrityError:
         session.rollback()
         raise Conflict(f"用户名「{row.name}」已存在", loc=("name",)) from None
-    return _account(row)
+    return _account(session, row)
 
 
 def set_password(session: Session, name: str, password: str) -> Account:
@@ -90,7 +118,7 @@ def set_password(session: Session, name: str, password: str) -> Account:
         raise NotFound(f"没有名为「{name}」的用户", loc=("name",))
     row.password_hash = generate_password_hash(check_password(password))
     session.commit()
-    return _account(row)
+    return _account(session, row)
 
 
 #: compared against when the name is unknown, so that a wrong name costs as long as a wrong password
@@ -109,16 +137,25 @@ def authenticate(session: Session, name: str, password: str) -> Account | None:
         return None
     row.last_login_at = utcnow()
     session.commit()
-    return _account(row)
+    return _account(session, row)
 
 
 def get(session: Session, user_id: int) -> Account | None:
     row = session.get(User, user_id)
-    return _account(row) if row is not None else None
+    return _account(session, row) if row is not None else None
 
 
 def listing(session: Session) -> list[Account]:
-    return [_account(row) for row in session.scalars(select(User).order_by(User.name))]
+    return [_account(session, row) for row in session.scalars(select(User).order_by(User.name))]
+
+
+def actors_of(session: Session, scope: Scope) -> list[str]:
+    """How the audit log names the people and the token acting for scope's issuer."""
+    if scope.whole_registry:
+        return []
+    issuer = session.get(Issuer, scope.issuer_id)
+    operators = session.scalars(select(User.name).where(User.issuer_id == scope.issuer_id))
+    return [f"office:{name}" for name in operators] + ([f"token:{issuer.name}"] if issuer else [])
 
 
 # --- flask --app formsvc user … ----------------------------------------------------------------
@@ -135,16 +172,18 @@ def _fail(error: Exception) -> click.ClickException:
 
 @user_command.command("create")
 @click.argument("name")
+@click.option("--issuer", help="所属签发单位（令牌名称）：只能看到和处理该单位的证书")
+@click.option("--admin", is_flag=True, help="管理员：能看到和处理全部证书")
 @click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码",
                        help="不给出时提示输入（不回显）")
 @with_appcontext
-def create_command(name: str, password: str) -> None:
-    """Create the office user NAME, asking for the password."""
+def create_command(name: str, issuer: str | None, admin: bool, password: str) -> None:
+    """Create the office user NAME (an operator of --issuer, or an --admin), asking for the password."""
     try:
-        account = create(db.session(), name, password)
-    except (InvalidData, Conflict) as error:
+        account = create(db.session(), name, password, issuer=issuer, admin=admin)
+    except (InvalidData, Conflict, NotFound) as error:
         raise _fail(error) from None
-    click.echo(f"已创建用户：{account.name}")
+    click.echo(f"已创建用户：{account.name}（{account.role}）")
 
 
 @user_command.command("password")

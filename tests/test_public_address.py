@@ -105,7 +105,7 @@ PASSWORD = "correct horse battery"
 def loopback_app(jobs_app):  # noqa: F811  (the imported fixture)
     jobs_app.config["PUBLIC_URL"] = LOOPBACK
     with jobs_app.app_context():
-        users.create(db.session(), "clerk", PASSWORD)
+        users.create(db.session(), "clerk", PASSWORD, admin=True)
     return jobs_app
 
 

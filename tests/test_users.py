@@ -25,9 +25,10 @@ def users_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
     db.dispose(app)
 
 
-def create(app: Flask, name: str, password: str = PASSWORD, confirmation: str | None = None):
+def create(app: Flask, name: str, password: str = PASSWORD, confirmation: str | None = None,
+           role: tuple[str, ...] = ("--admin",)):
     typed = f"{password}\n{confirmation if confirmation is not None else password}\n"
-    return app.test_cli_runner().invoke(args=["user", "create", name], input=typed)
+    return app.test_cli_runner().invoke(args=["user", "create", name, *role], input=typed)
 
 
 def stored(app: Flask) -> list[users.User]:

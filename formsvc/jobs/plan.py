@@ -23,6 +23,7 @@ from ..errors import InvalidData, InvalidImage, Problem
 from ..forms import title_history
 from ..images import Photo, prepare_photo
 from ..registry import service
+from ..registry.scope import Scope
 from ..registry.service import CertificateRequest
 from ..sheets.photos import read_photo_archive
 from ..sheets.reader import ImportResult, locate, read_rows
@@ -66,10 +67,11 @@ def read_photos(content: bytes) -> tuple[dict[str, Photo], list[Problem]]:
     return photos, problems
 
 
-def _certificate_problems(session: Session, result: ImportResult,
-                          photos: Mapping[str, Photo]) -> list[Problem]:
+def _certificate_problems(session: Session, result: ImportResult, photos: Mapping[str, Photo],
+                          scope: Scope) -> list[Problem]:
     """What keeps valid rows from becoming certificates: an unknown level, an unprintable
-    character, the same certificate twice in the sheet, a clash with the registry."""
+    character, the same certificate twice in the sheet, a clash with the registry (another
+    issuer's certificate among them, named by no one)."""
     rows = result.rows
     numbers = result.row_numbers
     requests = [CertificateRequest(row) for row in rows]  # type: ignore[arg-type]
@@ -81,7 +83,7 @@ def _certificate_problems(session: Session, result: ImportResult,
         earlier = first_row.setdefault(request.key, numbers[index])
         if earlier != numbers[index]:
             found.append(Problem(("rows", numbers[index], "id_number"), f"与第{earlier}行{SAME_CERTIFICATE}"))
-    for problem in service.conflicts(session, requests):
+    for problem in service.conflicts(session, requests, scope):
         index = int(problem.loc[0])
         found.append(Problem(("rows", numbers[index], "id_number"), problem.msg))
     problems = locate(SPEC, sorted(found, key=lambda p: int(p.loc[1]))) if found else []
@@ -93,14 +95,15 @@ def _certificate_problems(session: Session, result: ImportResult,
     return problems
 
 
-def check(session: Session, sheet: bytes, photos_zip: bytes | None = None) -> Plan:
-    """The sheet and photos as a Plan, or InvalidData with every problem found in both."""
+def check(session: Session, sheet: bytes, photos_zip: bytes | None = None, *, scope: Scope) -> Plan:
+    """The sheet and photos as a Plan to issue in scope, or InvalidData with every problem found
+    in both."""
     result = read_rows(SPEC, sheet)
     photos, photo_problems = read_photos(photos_zip) if photos_zip else ({}, [])
     errors = list(result.errors)
     # the rows that passed the sheet's own checks are checked as certificates too, so that one
     # answer lists every problem
-    errors.extend(_certificate_problems(session, result, photos))
+    errors.extend(_certificate_problems(session, result, photos, scope))
     errors.extend(photo_problems)
     # a row rule the sheet import applies (the identity number's check digit) is a certificate
     # rule too: the same problem found twice is listed once

@@ -20,6 +20,7 @@ from flask import Flask
 
 from .. import db
 from ..errors import FormsvcError, InvalidData, Problem
+from ..registry.scope import Scope
 from . import work
 from .plan import check, pending_chunks, stage
 
@@ -244,13 +245,14 @@ def runner_for(app: Flask) -> Runner:
 
 def submit(app: Flask, sheet: bytes, *, source_name: str, photos: bytes | None, actor: str,
            issuer_id: int | None, start: bool = True) -> tuple[str, tuple[Problem, ...]]:
-    """Check a whole 采集表 (and its photos), stage it as a job and start it.
+    """Check a whole 采集表 (and its photos), stage it as a job of issuer_id (None: the whole
+    registry's, for admins and the command line) and start it.
 
     Returns the job id and the sheet's warnings; raises InvalidData with every error, and then
     nothing is issued and no job exists.
     """
     with app.app_context(), db.own_session(app) as session:
-        plan = check(session, sheet, photos)
+        plan = check(session, sheet, photos, scope=Scope(issuer_id))
         job_id = stage(session, plan, output_dir=app.config["OUTPUT_DIR"],
                        chunk_size=app.config["JOB_CHUNK_SIZE"], source_name=source_name,
                        actor=actor, issuer_id=issuer_id)

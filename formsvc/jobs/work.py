@@ -22,6 +22,7 @@ from .. import db
 from ..registry import audit, service
 from ..registry.models import utcnow
 from ..registry.printing import render_certificates, seal_from_config
+from ..registry.scope import Scope
 from ..registry.service import RegistrySettings
 from ..render.compose import StreamingPdfWriter, single_pages
 from ..signing import signed_pdf
@@ -171,8 +172,9 @@ def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) ->
     folder = folder_of(app, job.id)
     settings = RegistrySettings.from_config(app.config)
     requests = read_chunk(folder, chunk)
+    # a job issues for the issuer that submitted it (none: an admin or the command line)
     issued = service.issue_many(session, requests, actor=job.created_by, settings=settings,
-                                issuer_id=job.issuer_id)
+                                scope=Scope(job.issuer_id))
     certificates = [i.certificate for i in issued]
     rendered = render_certificates(certificates, settings, seal_from_config(app.config),
                                    override_root=Path(app.instance_path) / "form_templates",

@@ -10,17 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry, AuditHead, as_utc, utcnow
+from .models import AuditEntry, AuditHead, Certificate, as_utc, utcnow
+from .scope import Scope
 
 #: the previous hash of the first line
 GENESIS = "0" * 64
@@ -65,11 +66,20 @@ def entry_digest(previous: str, at: dt.datetime, actor: str, action: str, number
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def entries(session: Session, *, number: str | None = None, limit: int = 1000) -> Sequence[AuditEntry]:
-    """The newest lines first, for one certificate or for all."""
+def entries(session: Session, *, scope: Scope, actors: Iterable[str] = (), number: str | None = None,
+            limit: int = 1000) -> Sequence[AuditEntry]:
+    """The newest lines first, for one certificate or for all, as far as scope may read them.
+
+    An issuer reads the lines about its own certificates and the lines of its own actors (its
+    token and office operators: their bulk jobs name no certificate); the whole registry reads all.
+    """
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if number is not None:
         query = query.where(AuditEntry.certificate_number == number)
+    if not scope.whole_registry:
+        own_numbers = scope.certificates(select(Certificate.number))
+        query = query.where(or_(AuditEntry.certificate_number.in_(own_numbers),
+                                AuditEntry.actor.in_(sorted(set(actors)))))
     return session.scalars(query).all()
 
 

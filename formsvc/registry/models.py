@@ -29,6 +29,9 @@ STATUS_TEXT = {STATUS_VALID: "有效", STATUS_REVOKED: "已撤销"}
 
 Timestamp = DateTime(timezone=True)
 
+#: the scopes of a token made before tokens had scopes, and of a new one by default
+ALL_SCOPES = "issue read revoke"
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -109,7 +112,7 @@ class CertificateSerial(Base):
 
 
 class Issuer(Base):
-    """Who may issue and revoke: a named API token, kept only as its digest."""
+    """Who issues certificates and owns them: a named API token, kept only as its digest."""
 
     __tablename__ = "issuers"
 
@@ -118,6 +121,8 @@ class Issuer(Base):
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     #: the first characters of the token, so that a person can tell tokens apart in `token list`
     token_hint: Mapped[str] = mapped_column(String(12))
+    #: what the token may do: space-separated names of tokens.SCOPES
+    scopes: Mapped[str] = mapped_column(String(40), server_default=ALL_SCOPES)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
 

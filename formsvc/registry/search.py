@@ -6,13 +6,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .models import Certificate
+from .scope import Scope
 from .service import CertificateRecord, certificate_record
 
 SEARCH_LIMIT = 100
 
 
-def search(session: Session, text: str, *, limit: int = SEARCH_LIMIT) -> list[CertificateRecord]:
-    """Certificates whose number or identity number is text (any case), or whose name contains it.
+def search(session: Session, text: str, *, scope: Scope,
+           limit: int = SEARCH_LIMIT) -> list[CertificateRecord]:
+    """Certificates of scope whose number or identity number is text (any case), or whose name
+    contains it.
 
     Newest first. A number is matched whole: a clerk types it from a certificate or a sheet. A name
     is matched in part, as people are asked for by surname as often as by full name.
@@ -23,7 +26,7 @@ def search(session: Session, text: str, *, limit: int = SEARCH_LIMIT) -> list[Ce
     # LIKE wildcards in the input are literal characters of a name, never patterns
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     query = (
-        select(Certificate)
+        scope.certificates(select(Certificate))
         .where(or_(
             Certificate.number == text.upper(),
             Certificate.id_number == text.upper(),

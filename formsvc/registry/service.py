@@ -46,6 +46,7 @@ from .numbers import (
     plausible_code,
     secret_digest,
 )
+from .scope import Scope
 
 if TYPE_CHECKING:
     from ..images import Photo
@@ -282,8 +283,17 @@ def _differences(row: Certificate, record: TitleRecord) -> list[str]:
     ]
 
 
-def _conflict(row: Certificate, record: TitleRecord, loc: Loc) -> Problem:
+#: a record another issuer holds: a conflict that names neither that certificate nor its issuer
+OTHER_ISSUER = "证件号码、职称名称、批准文号相同的证书已由其他签发单位签发，不能再次签发：请核对数据"
+
+
+def _conflict(row: Certificate, record: TitleRecord, loc: Loc, scope: Scope) -> Problem | None:
+    """Why request cannot have the registered row, or None when it is the same certificate."""
+    if not scope.owns(row.issuer_id):
+        return Problem(loc, OTHER_ISSUER)
     labels = "、".join(_differences(row, record))
+    if not labels:
+        return None
     return Problem(loc, f"证件号码、职称名称、批准文号相同的证书已存在（证书编号 {row.number}），"
                         f"但{labels}与之不符：请核对数据")
 
@@ -347,26 +357,25 @@ def _registered(session: Session, requests: Sequence[CertificateRequest], *,
 
 
 def _conflicts(existing: Mapping[tuple[str, str, str], Certificate],
-               requests: Sequence[CertificateRequest]) -> list[Problem]:
-    return [
-        _conflict(existing[r.key], r.record, (index,))
-        for index, r in enumerate(requests)
-        if r.key in existing and _differences(existing[r.key], r.record)
-    ]
+               requests: Sequence[CertificateRequest], scope: Scope) -> list[Problem]:
+    found = (_conflict(existing[r.key], r.record, (index,), scope)
+             for index, r in enumerate(requests) if r.key in existing)
+    return [problem for problem in found if problem is not None]
 
 
-def conflicts(session: Session, requests: Sequence[CertificateRequest]) -> list[Problem]:
-    """Requests the registry holds under the same 证件号码 + 职称名称 + 批准文号 with other details
-    (loc starts with the request's index): what issue_many would refuse, found before issuing."""
-    return _conflicts(_registered(session, requests), requests)
+def conflicts(session: Session, requests: Sequence[CertificateRequest], scope: Scope) -> list[Problem]:
+    """Requests the registry holds under the same 证件号码 + 职称名称 + 批准文号 with other details,
+    or outside scope (loc starts with the request's index): what issue_many would refuse, found
+    before issuing."""
+    return _conflicts(_registered(session, requests), requests, scope)
 
 
 def _issue_once(
-    session: Session, requests: Sequence[CertificateRequest], *, actor: str, issuer_id: int | None,
+    session: Session, requests: Sequence[CertificateRequest], *, actor: str, scope: Scope,
     settings: RegistrySettings, today: dt.date,
 ) -> list[Issued]:
     existing = _registered(session, requests, with_photo=True)
-    conflicts = _conflicts(existing, requests)
+    conflicts = _conflicts(existing, requests, scope)
     fresh: dict[tuple[str, str, str], CertificateRequest] = {}
     for index, request in enumerate(requests):
         if request.key in existing:
@@ -393,7 +402,7 @@ def _issue_once(
                 public_url=settings.public_url,
                 issued_on=today,
                 issued_by=actor,
-                issuer_id=issuer_id,
+                issuer_id=scope.issuer_id,
                 status=STATUS_VALID,
             )
             session.add(row)
@@ -413,14 +422,15 @@ def _issue_once(
 
 def issue_many(
     session: Session, requests: Sequence[CertificateRequest], *, actor: str, settings: RegistrySettings,
-    issuer_id: int | None = None, today: dt.date | None = None,
+    scope: Scope, today: dt.date | None = None,
 ) -> list[Issued]:
     """Issue a certificate for each request, in order, in one transaction; idempotent.
 
-    A request whose 证件号码 + 职称名称 + 批准文号 is already registered gets the existing
-    certificate (created=False). Raises InvalidData (loc starts with the request's index) when a
-    request cannot become a certificate, Conflict when the registry holds the same key with other
-    details; then nothing is issued.
+    New certificates belong to scope's issuer. A request whose 证件号码 + 职称名称 + 批准文号 is
+    already registered in scope gets the existing certificate (created=False). Raises InvalidData
+    (loc starts with the request's index) when a request cannot become a certificate, Conflict
+    when the registry holds the same key with other details or for another issuer; then nothing
+    is issued.
     """
     errors = [p for index, r in enumerate(requests) for p in problems_of(r, (index,))[0]]
     if errors:
@@ -428,7 +438,7 @@ def issue_many(
     today = today or china_today()
     for attempt in range(ISSUE_ATTEMPTS):
         try:
-            results = _issue_once(session, requests, actor=actor, issuer_id=issuer_id,
+            results = _issue_once(session, requests, actor=actor, scope=scope,
                                   settings=settings, today=today)
             session.commit()
             return results
@@ -446,14 +456,14 @@ def issue_many(
 
 def issue(
     session: Session, request: CertificateRequest, *, actor: str, settings: RegistrySettings,
-    issuer_id: int | None = None, today: dt.date | None = None,
+    scope: Scope, today: dt.date | None = None,
 ) -> Issued:
     """Issue one certificate (or find the one already issued for the same record).
 
     Raises like issue_many, with locations relative to the request.
     """
     try:
-        return issue_many(session, [request], actor=actor, settings=settings, issuer_id=issuer_id,
+        return issue_many(session, [request], actor=actor, settings=settings, scope=scope,
                           today=today)[0]
     except (InvalidData, Conflict) as error:
         raise type(error)([Problem(p.loc[1:], p.msg) for p in error.problems]) from None
@@ -470,10 +480,11 @@ def checked_number(number: str) -> str:
         raise InvalidData(f"证书编号{error}", loc=("number",)) from None
 
 
-def find(session: Session, number: str, *, with_photo: bool = False) -> CertificateRecord:
-    """The certificate with this number; NotFound if the registry has none."""
+def find(session: Session, number: str, *, scope: Scope, with_photo: bool = False) -> CertificateRecord:
+    """The certificate with this number; NotFound if scope has none (another issuer's
+    certificate is answered exactly like a missing one)."""
     number = checked_number(number)
-    query = select(Certificate).where(Certificate.number == number)
+    query = scope.certificates(select(Certificate).where(Certificate.number == number))
     if with_photo:
         query = query.options(undefer(Certificate.photo))
     row = session.scalars(query).one_or_none()
@@ -488,11 +499,12 @@ class Revocation(FormModel):
     reason: Text = Field(title="撤销原因", min_length=1, max_length=200)
 
 
-def revoke(session: Session, number: str, *, reason: str, actor: str) -> CertificateRecord:
-    """Revoke a valid certificate, with the reason the public will see.
+def revoke(session: Session, number: str, *, reason: str, actor: str, scope: Scope) -> CertificateRecord:
+    """Revoke a valid certificate of scope, with the reason the public will see.
 
-    NotFound for an unknown number, Conflict if it is already revoked (the first revocation's date
-    and reason stand), InvalidData for an empty or overlong reason.
+    NotFound for an unknown number or another issuer's certificate, Conflict if it is already
+    revoked (the first revocation's date and reason stand), InvalidData for an empty or overlong
+    reason.
     """
     number = checked_number(number)
     try:
@@ -503,7 +515,7 @@ def revoke(session: Session, number: str, *, reason: str, actor: str) -> Certifi
         # conditional on the status, so that two revocations at once cannot both succeed
         changed = session.execute(
             update(Certificate)
-            .where(Certificate.number == number, Certificate.status == STATUS_VALID)
+            .where(Certificate.number == number, Certificate.status == STATUS_VALID, scope.condition())
             .values(status=STATUS_REVOKED, revoked_at=utcnow(), revoke_reason=reason, revoked_by=actor)
         ).rowcount
         if changed:
@@ -512,7 +524,7 @@ def revoke(session: Session, number: str, *, reason: str, actor: str) -> Certifi
     except BaseException:
         session.rollback()
         raise
-    current = find(session, number)
+    current = find(session, number, scope=scope)
     if not changed:
         raise Conflict(f"证书 {number} 已于{official_date(current.revoked_on)}撤销，"
                        f"原因：{current.revoke_reason}", loc=("number",))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import click
@@ -23,6 +24,13 @@ from .numbers import secret_digest
 TOKEN_PREFIX = "fsv_"
 NAME_MAX = 64
 
+#: what a token may be allowed to do, and how a refusal names it; a new token may do all three
+SCOPES: dict[str, str] = {
+    "issue": "签发证书（含批量作业）",
+    "read": "查阅证书记录和 PDF",
+    "revoke": "撤销证书",
+}
+
 
 @dataclass(frozen=True)
 class Token:
@@ -30,6 +38,7 @@ class Token:
 
     name: str
     hint: str
+    scopes: tuple[str, ...]
     created_at: dt.datetime
     revoked_at: dt.datetime | None
 
@@ -41,11 +50,24 @@ class Token:
         state = "有效"
         if self.revoked_at is not None:
             state = f"已吊销 {as_utc(self.revoked_at).date().isoformat()}"
-        return f"{self.name}\t{self.hint}…\t创建于 {as_utc(self.created_at).date().isoformat()}\t{state}"
+        return (f"{self.name}\t{self.hint}…\t{' '.join(self.scopes)}\t"
+                f"创建于 {as_utc(self.created_at).date().isoformat()}\t{state}")
+
+
+def scopes_of(row: Issuer) -> tuple[str, ...]:
+    return tuple(row.scopes.split())
 
 
 def _token(row: Issuer) -> Token:
-    return Token(row.name, row.token_hint, row.created_at, row.revoked_at)
+    return Token(row.name, row.token_hint, scopes_of(row), row.created_at, row.revoked_at)
+
+
+def _clean_scopes(scopes: Iterable[str]) -> str:
+    wanted = set(scopes)
+    unknown = sorted(wanted - set(SCOPES))
+    if unknown or not wanted:
+        raise InvalidData(f"令牌权限应为 {'、'.join(SCOPES)} 中的一个或几个", loc=("scope",))
+    return " ".join(scope for scope in SCOPES if scope in wanted)
 
 
 def _clean_name(name: str) -> str:
@@ -55,13 +77,16 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def create(session: Session, name: str, *, actor: str = "cli") -> str:
-    """A new token for name (unique), returned in clear this once; Conflict if name is taken."""
+def create(session: Session, name: str, *, scopes: Iterable[str] = tuple(SCOPES), actor: str = "cli") -> str:
+    """A new token for name (unique) that may do scopes, returned in clear this once; Conflict
+    if name is taken."""
     name = _clean_name(name)
+    allowed = _clean_scopes(scopes)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:
-        session.add(Issuer(name=name, token_digest=secret_digest(token), token_hint=token[:8]))
-        audit.record(session, actor, "token-create", token=name)
+        session.add(Issuer(name=name, token_digest=secret_digest(token), token_hint=token[:8],
+                           scopes=allowed))
+        audit.record(session, actor, "token-create", token=name, scope=allowed)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -96,6 +121,21 @@ def authenticate(session: Session, token: str | None) -> Issuer:
     return row
 
 
+def authorize(issuer: Issuer, scope: str) -> None:
+    """Forbidden, naming the missing scope, unless the issuer's token may do scope."""
+    if scope not in scopes_of(issuer):
+        raise Forbidden(f"访问令牌「{issuer.name}」没有 {scope} 权限（{SCOPES[scope]}）；"
+                        f"请使用具有该权限的令牌（token create NAME --scope {scope}）")
+
+
+def issuer_named(session: Session, name: str) -> Issuer:
+    """The issuer whose token is called name (revoked or not); NotFound naming it otherwise."""
+    row = session.scalars(select(Issuer).where(Issuer.name == name)).one_or_none()
+    if row is None:
+        raise NotFound(f"没有名为「{name}」的签发单位（令牌）", loc=("issuer",))
+    return row
+
+
 # --- flask --app formsvc token … ---------------------------------------------------------------
 
 
@@ -106,11 +146,13 @@ def token_command() -> None:
 
 @token_command.command("create")
 @click.argument("name")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(list(SCOPES)),
+              help="令牌可做的事，可重复给出；不给出时三项都可（issue、read、revoke）")
 @with_appcontext
-def create_command(name: str) -> None:
+def create_command(name: str, scopes: tuple[str, ...]) -> None:
     """Create a token named NAME and print it (the last word of the output)."""
     try:
-        token = create(db.session(), name)
+        token = create(db.session(), name, scopes=scopes or tuple(SCOPES))
     except (InvalidData, Conflict) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"已创建令牌「{name}」。令牌只显示这一次，请妥善保存：")

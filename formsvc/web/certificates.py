@@ -17,6 +17,7 @@ from ..forms.title_history import TitleRecord
 from ..images import PhotoField
 from ..registry import audit, printing, service, tokens
 from ..registry.levels import Level
+from ..registry.scope import Scope
 from ..registry.service import CertificateRecord, CertificateRequest, RegistrySettings
 from ..render import Rendered
 from ..signing import signed_pdf
@@ -45,15 +46,28 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-def token_required(view: View) -> View:
-    """401 without a known token, 403 for a revoked one; g.issuer is the token's issuer."""
+def token_required(scope: str) -> Callable[[View], View]:
+    """401 without a known token, 403 for a revoked one or one without scope; g.issuer is the
+    token's issuer. The OpenAPI document lists scope as the operation's security requirement."""
+    if scope not in tokens.SCOPES:
+        raise ValueError(f"unknown token scope {scope!r}")
 
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        g.issuer = tokens.authenticate(db.session(), bearer_token())
-        return view(*args, **kwargs)
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            g.issuer = tokens.authenticate(db.session(), bearer_token())
+            tokens.authorize(g.issuer, scope)
+            return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+        wrapped.token_scope = scope  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def issuer_scope() -> Scope:
+    """The certificates the token's issuer owns: all its requests see only these."""
+    return Scope(g.issuer.id)
 
 
 def actor() -> str:
@@ -88,19 +102,18 @@ def order_from(data: Any) -> tuple[CertificateRequest, list[Any]]:
 @bp.post("")
 @operation(
     summary="签发一张职称电子证书（同一证件号码、职称名称、批准文号再次提交时返回已有证书）",
-    security=[{"bearer": []}],
     requestBody={"required": True, "content": {"application/json": {
         "schema": CertificateOrder.model_json_schema(),
         "example": json.loads((SAMPLES / "certificate.json").read_text(encoding="utf-8"))}}},
     responses={"201": {"description": "已签发：证书记录，含 number 与 verify_url"},
                "200": {"description": "该记录已有证书：返回已有证书"}},
-    errors=("400", "401", "403", "413", "415", "422"),
+    errors=("400", "401", "403", "409", "413", "415", "422"),
 )
-@token_required
+@token_required("issue")
 def issue() -> tuple[Response, int]:
     wanted, warnings = order_from(json_body())
     issued = service.issue(db.session(), wanted, actor=actor(), settings=settings(),
-                           issuer_id=g.issuer.id)
+                           scope=issuer_scope())
     body = certificate_json(issued.certificate)
     body["warnings"] = [w.as_json() for w in warnings]
     response = jsonify(body)
@@ -110,31 +123,31 @@ def issue() -> tuple[Response, int]:
 
 
 @bp.get("/<number>")
-@operation(summary="证书记录（含完整证件号码，仅限令牌持有者）", security=[{"bearer": []}],
+@operation(summary="证书记录（含完整证件号码，仅限签发该证书的令牌持有者）",
            errors=("401", "403", "404", "422"))
-@token_required
+@token_required("read")
 def read(number: str) -> Response:
     session = db.session()
-    certificate = service.find(session, number)
+    certificate = service.find(session, number, scope=issuer_scope())
     audit.record(session, actor(), "read", certificate.number)
     session.commit()
     return jsonify(certificate_json(certificate))
 
 
 @bp.get("/<number>/pdf")
-@operation(summary="证书 PDF（A4，含二维码）", security=[{"bearer": []}],
+@operation(summary="证书 PDF（A4，含二维码）",
            responses={"200": {"description": "证书 PDF", "content": {"application/pdf": {}}}},
            errors=("401", "403", "404", "422"))
-@token_required
+@token_required("read")
 def pdf(number: str) -> Response:
-    return send_certificate_pdf(number, actor())
+    return send_certificate_pdf(number, actor(), issuer_scope())
 
 
-def send_certificate_pdf(number: str, who: str) -> Response:
-    """A certificate's PDF, signed, recorded in the audit log as printed by who (the API and the
-    office)."""
+def send_certificate_pdf(number: str, who: str, scope: Scope) -> Response:
+    """A certificate of scope as PDF, signed, recorded in the audit log as printed by who (the API
+    and the office)."""
     session = db.session()
-    certificate = service.find(session, number, with_photo=True)
+    certificate = service.find(session, number, scope=scope, with_photo=True)
     rendered = printing.render_certificates(
         [certificate], settings(), printing.seal_from_config(current_app.config)
     )
@@ -146,20 +159,20 @@ def send_certificate_pdf(number: str, who: str) -> Response:
 
 @bp.post("/<number>/revoke")
 @operation(
-    summary="撤销证书（须说明原因，公开查验页将显示撤销日期和原因）", security=[{"bearer": []}],
+    summary="撤销证书（须说明原因，公开查验页将显示撤销日期和原因）",
     requestBody={"required": True, "content": {"application/json": {"schema": {
         "type": "object", "properties": {"reason": {"type": "string", "title": "撤销原因", "maxLength": 200}},
         "required": ["reason"], "additionalProperties": False}}}},
     errors=("400", "401", "403", "404", "409", "415", "422"),
 )
-@token_required
+@token_required("revoke")
 def revoke(number: str) -> Response:
     body = json_body()
     try:
         reason = service.Revocation.model_validate(body).reason
     except ValidationError as error:
         raise InvalidData(problems_from(error, service.Revocation)) from None
-    certificate = service.revoke(db.session(), number, reason=reason, actor=actor())
+    certificate = service.revoke(db.session(), number, reason=reason, actor=actor(), scope=issuer_scope())
     return jsonify(certificate_json(certificate))
 
 

@@ -42,10 +42,9 @@ def _own_job(job_id: str) -> work.JobStatus:
 
 
 @bp.post("/jobs")
-@token_required
+@token_required("issue")
 @operation(
     summary="批量签发并排版：上传采集表（及照片 ZIP），返回作业",
-    security=[{"bearer": []}],
     requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["sheet"],
         "properties": {"sheet": {"type": "string", "format": "binary", "description": SHEET},
@@ -72,16 +71,16 @@ def create() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.get("/jobs/<job_id>")
-@token_required
-@operation(security=[{"bearer": []}], errors=("401", "403", "404"))
+@token_required("issue")
+@operation(errors=("401", "403", "404"))
 def read(job_id: str) -> Response:
     """Where a job stands: state, total, done, errors, and when done its downloads."""
     return jsonify(job_json(_own_job(job_id)))
 
 
 @bp.get("/jobs/<job_id>/<any(print.pdf, certificates.zip):name>")
-@token_required
-@operation(security=[{"bearer": []}], errors=("401", "403", "404"),
+@token_required("issue")
+@operation(errors=("401", "403", "404"),
            responses={"200": {"description": "打印用 PDF（每页一张证书，按表中顺序）或单张证书 PDF 的 ZIP"}})
 def download(job_id: str, name: str) -> Response:
     """The print PDF or the ZIP of single certificates of a finished job."""

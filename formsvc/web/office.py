@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import db, users
 from ..errors import FormsvcError, MalformedRequest, NotFound, Problem
+from ..registry.scope import Scope
 from . import ratelimit
 
 bp = Blueprint("office", __name__, url_prefix="/office", template_folder="templates")
@@ -60,6 +61,11 @@ class ConfirmForm(FlaskForm):
 def actor() -> str:
     """How the audit log names the person: their office login."""
     return f"office:{g.office_user.name}"
+
+
+def scope() -> Scope:
+    """The certificates the person works on: their issuer's, or all for an admin."""
+    return g.office_user.scope
 
 
 def login_required(view: View) -> View:
@@ -136,7 +142,7 @@ def certificates() -> ResponseReturnValue:
     from ..registry.search import SEARCH_LIMIT, search
 
     query = request.args.get("q", "").strip()[:64]
-    results = search(db.session(), query) if query else []
+    results = search(db.session(), query, scope=scope()) if query else []
     return render_template("office/certificates.html", query=query, results=results, limit=SEARCH_LIMIT)
 
 
@@ -145,14 +151,15 @@ def certificates() -> ResponseReturnValue:
 def certificate(number: str) -> ResponseReturnValue:
     from ..registry import service
 
-    return certificate_page(service.find(db.session(), number), RevokeForm())
+    return certificate_page(service.find(db.session(), number, scope=scope()), RevokeForm())
 
 
 def certificate_page(record: Any, form: RevokeForm, status: int = 200) -> ResponseReturnValue:
     from ..registry import audit
     from ..registry.service import RegistrySettings
 
-    history = audit.entries(db.session(), number=record.number, limit=50)
+    history = audit.entries(db.session(), scope=scope(), actors=users.actors_of(db.session(), scope()),
+                            number=record.number, limit=50)
     verify_url = record.verify_url(RegistrySettings.from_config(current_app.config))
     return render_template("office/certificate.html", certificate=record, history=history,
                            actions=audit.ACTIONS, form=form, verify_url=verify_url), status
@@ -164,7 +171,7 @@ def certificate_pdf(number: str) -> ResponseReturnValue:
     """A reprint of one certificate, in the audit log like the API's."""
     from .certificates import send_certificate_pdf
 
-    return send_certificate_pdf(number, actor())
+    return send_certificate_pdf(number, actor(), scope())
 
 
 @bp.route("/certificates/<number>/revoke", methods=["POST"])
@@ -173,7 +180,7 @@ def revoke(number: str) -> ResponseReturnValue:
     """Step 1: the reason is checked and shown back with the certificate for confirmation."""
     from ..registry import service
 
-    record = service.find(db.session(), number)
+    record = service.find(db.session(), number, scope=scope())
     form = RevokeForm()
     if not form.validate_on_submit():
         return certificate_page(record, form, 422)
@@ -192,7 +199,8 @@ def revoke_confirm(number: str) -> ResponseReturnValue:
         flash("撤销未执行：请重新填写撤销原因", "error")
         return redirect(url_for("office.certificate", number=number))
     try:
-        record = service.revoke(db.session(), number, reason=form.reason.data or "", actor=actor())
+        record = service.revoke(db.session(), number, reason=form.reason.data or "", actor=actor(),
+                                scope=scope())
     except FormsvcError as error:
         flash("撤销未执行：" + "；".join(p.msg for p in error.problems), "error")
         return redirect(url_for("office.certificate", number=number))
@@ -214,7 +222,10 @@ def job_new() -> ResponseReturnValue:
     from ..jobs import work
     from ..jobs.models import Job
 
-    recent = db.session().scalars(select(Job.id).order_by(Job.created_at.desc()).limit(RECENT_JOBS))
+    query = select(Job.id).order_by(Job.created_at.desc()).limit(RECENT_JOBS)
+    if not scope().whole_registry:
+        query = query.where(Job.issuer_id == scope().issuer_id)
+    recent = db.session().scalars(query)
     jobs = [work.status(db.session(), job_id) for job_id in recent]
     return render_template("office/jobs.html", jobs=jobs)
 
@@ -233,7 +244,7 @@ def job_check() -> ResponseReturnValue:
         if not sheet:
             raise MalformedRequest(f"请选择要上传的{SHEET}", loc=("sheet",))
         photos = optional_file("photos")
-        plan = check(db.session(), sheet, photos)
+        plan = check(db.session(), sheet, photos, scope=scope())
     except FormsvcError as error:
         warnings = getattr(error, "warnings", ())
         return render_template("office/job_check.html", problems=error.problems, warnings=warnings,
@@ -258,7 +269,7 @@ def job_start() -> ResponseReturnValue:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         job_id, _warnings = submit(app, upload.sheet, source_name=upload.source_name, photos=upload.photos,
-                                   actor=actor(), issuer_id=None)
+                                   actor=actor(), issuer_id=scope().issuer_id)
     except FormsvcError as error:
         return render_template("office/job_check.html", problems=error.problems,
                                warnings=getattr(error, "warnings", ()), plan=None), 422
@@ -267,8 +278,11 @@ def job_start() -> ResponseReturnValue:
 
 def _job_status(job_id: str) -> Any:
     from ..jobs import work
+    from ..jobs.models import Job
 
-    status = work.status(db.session(), job_id) if len(job_id) == 32 else None
+    job = db.session().get(Job, job_id) if len(job_id) == 32 else None
+    # another issuer's job is as unknown as a job that does not exist
+    status = work.status(db.session(), job_id) if job and scope().owns(job.issuer_id) else None
     if status is None:
         raise NotFound("没有这个作业", loc=("job",))
     return status
@@ -321,7 +335,8 @@ def audit_log() -> ResponseReturnValue:
     from ..registry import audit
 
     number = request.args.get("number", "").strip().upper()[:40] or None
-    entries = audit.entries(db.session(), number=number, limit=AUDIT_PAGE)
+    entries = audit.entries(db.session(), scope=scope(), actors=users.actors_of(db.session(), scope()),
+                            number=number, limit=AUDIT_PAGE)
     return render_template("office/audit.html", entries=entries, actions=audit.ACTIONS, number=number,
                            limit=AUDIT_PAGE)
 
@@ -363,7 +378,7 @@ def sheet_place(problem: Problem) -> SheetPlace:
 #: the keys of an audit line's detail, as the office reads them
 DETAIL_LABELS: dict[str, str] = {
     "reason": "原因", "title": "职称名称", "level": "级别", "token": "令牌", "count": "数量",
-    "job": "任务", "sheet": "采集表", "issued": "新签发", "existing": "已存在",
+    "job": "任务", "sheet": "采集表", "issued": "新签发", "existing": "已存在", "scope": "权限",
 }
 
 

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from pydantic.json_schema import models_json_schema
 
 from ..forms import FORMS, FormSpec
+from ..registry.tokens import SCOPES
 from ..render import MIMETYPES
 from .api import SAMPLES
 
@@ -178,6 +179,9 @@ def _route_paths(app: Flask) -> dict[str, Any]:
         entry["responses"] = details.pop("responses", {"200": {"description": "成功"}})
         entry["responses"].update(_error_responses(*statuses))
         entry.update(details)
+        if hasattr(view, "token_scope"):
+            # OpenAPI 3.1 lets a bearer requirement name the roles it needs: here the token scope
+            entry["security"] = [{"bearer": [view.token_scope]}]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(_rule_path(rule.rule), {})[method.lower()] = entry
     return paths
@@ -211,8 +215,12 @@ def _document(app_name: str, routes: tuple[str, ...]) -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "flask --app formsvc token create NAME"}},
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "flask --app formsvc token create NAME [--scope issue --scope read "
+                               "--scope revoke]。每个操作的 security 写明所需权限（" + "、".join(
+                                   f"{name}：{text}" for name, text in SCOPES.items()) + "），缺少时为 403。"
+                               "令牌只能查阅、打印、撤销本单位签发的证书，其他单位的证书一律 404。"}},
         },
     }
 

@@ -142,6 +142,28 @@ def test_jobs_need_a_token_and_belong_to_their_issuer(jobs_app, auth, sheet_of):
     wait_done(client, auth, url)
 
 
+def test_a_sheet_with_another_issuers_records_issues_nothing_and_names_no_one(jobs_app, auth, sheet_of):
+    from formsvc.registry import service, tokens
+
+    client = jobs_app.test_client()
+    rows = people(4)
+    first = post_job(client, auth, sheet_of(rows[:2]))
+    assert first.status_code == 202
+    done = wait_done(client, auth, first.get_json()["links"]["self"])
+    assert done["state"] == "done"
+    with db.transaction(jobs_app) as session:
+        theirs = session.scalars(select(Certificate.number)).all()
+    with jobs_app.app_context():
+        other = {"Authorization": f"Bearer {tokens.create(db.session(), '另一个职改办')}"}
+    response = post_job(client, other, sheet_of(rows[1:]))
+    assert response.status_code == 422
+    [error] = response.get_json()["errors"]
+    assert error["loc"][0] == "rows" and error["msg"].endswith(service.OTHER_ISSUER)
+    text = response.get_data(as_text=True)
+    assert not any(number in text for number in theirs) and "咸宁市职改办" not in text
+    assert certificate_count(jobs_app) == 2
+
+
 def test_upload_errors_are_precise(jobs_app, auth):
     client = jobs_app.test_client()
     response = client.post("/api/v1/jobs", json={"sheet": "x"}, headers=auth)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from formsvc.db import make_engine
 from formsvc.registry import service
+from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.registry.service import RegistrySettings
 
 from .conftest import request_for
@@ -32,8 +33,8 @@ def issue_all(url: str, serials: list[int], threads: int, seed: int, start: Any)
         got = {}
         with sessions() as session:
             for serial in order:
-                issued = service.issue(session, requests[serial], actor=f"worker-{seed}-{worker}",
-                                       settings=SETTINGS)
+                issued = service.issue(session, requests[serial], scope=WHOLE_REGISTRY,
+                                       actor=f"worker-{seed}-{worker}", settings=SETTINGS)
                 got[serial] = issued.certificate.number
         return got
 

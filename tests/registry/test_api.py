@@ -10,6 +10,7 @@ from PIL import Image
 
 from formsvc import db
 from formsvc.registry import audit, tokens
+from formsvc.registry.scope import WHOLE_REGISTRY
 
 from ..conftest import pdf_text
 from .conftest import code_of, record_data
@@ -82,7 +83,7 @@ def test_issuing_endpoints_need_a_token(client, registry_app, method, path, head
     assert response.get_json()["errors"][0]["msg"] in (
         "需要访问令牌：请在请求头中提供 Authorization: Bearer <令牌>", "访问令牌无效")
     with registry_app.app_context():
-        assert audit.entries(db.session()) == []
+        assert audit.entries(db.session(), scope=WHOLE_REGISTRY) == []
 
 
 def test_a_revoked_token_is_403_and_issues_nothing(client, auth, registry_app):
@@ -138,7 +139,7 @@ def test_bad_records_are_422_naming_the_field(client, auth, registry_app, change
     errors = response.get_json()["errors"]
     assert {"loc": loc, "msg": message} in errors, errors
     with registry_app.app_context():
-        assert [e.action for e in audit.entries(db.session())] == ["token-create"]
+        assert [e.action for e in audit.entries(db.session(), scope=WHOLE_REGISTRY)] == ["token-create"]
 
 
 def test_missing_fields_are_each_named(client, auth):
@@ -200,7 +201,7 @@ def test_read_returns_the_full_record_and_is_audited(client, auth, issued, regis
     assert response.get_json()["id_number"] == "420102198503121334"
     assert response.get_json()["birth_date"] == "1985-03-12"
     with registry_app.app_context():
-        lines = audit.entries(db.session(), number=issued["number"])
+        lines = audit.entries(db.session(), scope=WHOLE_REGISTRY, number=issued["number"])
     assert [(e.action, e.actor) for e in lines] == [("read", "token:人社局职改办"),
                                                     ("issue", "token:人社局职改办")]
 
@@ -261,7 +262,12 @@ def test_revocation_needs_a_reason(client, auth, issued, body, message):
 def test_openapi_describes_the_certificate_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     issue = paths["/api/v1/certificates"]["post"]
-    assert issue["security"] == [{"bearer": []}]
+    assert issue["security"] == [{"bearer": ["issue"]}]
+    assert paths["/api/v1/certificates/{number}"]["get"]["security"] == [{"bearer": ["read"]}]
+    assert paths["/api/v1/certificates/{number}/pdf"]["get"]["security"] == [{"bearer": ["read"]}]
+    assert paths["/api/v1/certificates/{number}/revoke"]["post"]["security"] == [{"bearer": ["revoke"]}]
+    assert paths["/api/v1/jobs"]["post"]["security"] == [{"bearer": ["issue"]}]
+    assert "409" in issue["responses"]
     assert issue["requestBody"]["content"]["application/json"]["example"]["name"] == "李䶮"
     assert "401" in paths["/api/v1/certificates/{number}/revoke"]["post"]["responses"]
     assert "429" in paths["/api/v1/verify/{code}"]["get"]["responses"]

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from formsvc.errors import SetupError
 from formsvc.registry import printing, service
+from formsvc.registry.scope import WHOLE_REGISTRY
 
 from ..conftest import flat, pdf_qr_codes, pdf_text
 from .conftest import SEAL, request_for
@@ -16,8 +17,8 @@ from .conftest import SEAL, request_for
 
 @pytest.fixture
 def three(session, settings):
-    results = service.issue_many(session, [request_for(i) for i in (1, 2, 3)], actor="批量",
-                                 settings=settings)
+    results = service.issue_many(session, [request_for(i) for i in (1, 2, 3)], scope=WHOLE_REGISTRY,
+                                 actor="批量", settings=settings)
     return [r.certificate for r in results]
 
 

@@ -6,6 +6,7 @@ import pytest
 from stdnum.cn import ric
 
 from formsvc.registry import service
+from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.registry.search import search
 
 from .conftest import request_for
@@ -27,8 +28,8 @@ PEOPLE = [
 @pytest.fixture
 def issued(session, settings):
     requests = [request_for(serial, **changes) for serial, changes in enumerate(PEOPLE, start=1)]
-    return [issue.certificate for issue in service.issue_many(session, requests, actor="test",
-                                                               settings=settings)]
+    return [issue.certificate for issue in service.issue_many(session, requests, scope=WHOLE_REGISTRY,
+                                                               actor="test", settings=settings)]
 
 
 def numbers(results):
@@ -49,27 +50,28 @@ def numbers(results):
     ("王_梅", []),
 ])
 def test_search_by_part_of_a_name(session, issued, query, expected):
-    assert numbers(search(session, query)) == [issued[i].number for i in expected]
+    assert numbers(search(session, scope=WHOLE_REGISTRY, text=query)) == [issued[i].number for i in expected]
 
 
 def test_search_by_identity_number_whole_and_in_any_case(session, settings, issued):
-    assert numbers(search(session, PEOPLE[1]["id_number"])) == [issued[1].number]
-    assert numbers(search(session, PEOPLE[1]["id_number"][:-1])) == []
+    assert numbers(search(session, scope=WHOLE_REGISTRY, text=PEOPLE[1]["id_number"])) == [issued[1].number]
+    assert numbers(search(session, scope=WHOLE_REGISTRY, text=PEOPLE[1]["id_number"][:-1])) == []
     with_x = resident_id("42010219700101004")
     assert with_x.endswith("X")  # a number whose check character is X, typed in lower case
     request = request_for(9, id_number=with_x, gender="女", birth_date="1970-01-01")
-    certificate = service.issue(session, request, actor="test", settings=settings).certificate
-    assert numbers(search(session, with_x.lower())) == [certificate.number]
+    certificate = service.issue(session, request, scope=WHOLE_REGISTRY, actor="test",
+                                settings=settings).certificate
+    assert numbers(search(session, scope=WHOLE_REGISTRY, text=with_x.lower())) == [certificate.number]
 
 
 def test_search_by_certificate_number_in_any_case(session, issued):
     number = issued[1].number
-    assert numbers(search(session, number.lower())) == [number]
-    assert numbers(search(session, number[:-1])) == []  # numbers match whole
+    assert numbers(search(session, scope=WHOLE_REGISTRY, text=number.lower())) == [number]
+    assert numbers(search(session, scope=WHOLE_REGISTRY, text=number[:-1])) == []  # numbers match whole
 
 
 def test_results_are_newest_first_and_limited(session, settings, issued):
-    more = service.issue_many(session, [request_for(10 + i) for i in range(4)], actor="test",
-                              settings=settings)
-    found = search(session, "李䶮", limit=3)
+    more = service.issue_many(session, [request_for(10 + i) for i in range(4)], scope=WHOLE_REGISTRY,
+                              actor="test", settings=settings)
+    found = search(session, scope=WHOLE_REGISTRY, text="李䶮", limit=3)
     assert numbers(found) == [issue.certificate.number for issue in reversed(more)][:3]

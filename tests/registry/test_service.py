@@ -18,6 +18,7 @@ from formsvc.forms.title_history import TitleRecord
 from formsvc.registry import audit, service
 from formsvc.registry.models import AuditEntry, Certificate
 from formsvc.registry.numbers import clean_number
+from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.registry.service import CertificateRequest
 
 from .conftest import request_for, title_record
@@ -26,8 +27,8 @@ ISSUE_DAY = dt.date(2025, 3, 18)
 
 
 def issue(session, settings, request=None, **options):
-    return service.issue(session, request or request_for(), actor="测试", settings=settings,
-                         today=ISSUE_DAY, **options)
+    return service.issue(session, request or request_for(), scope=WHOLE_REGISTRY, actor="测试",
+                         settings=settings, today=ISSUE_DAY, **options)
 
 
 def test_migrations_create_exactly_the_models(registry_app):
@@ -50,9 +51,9 @@ def test_issue_stores_the_record_with_number_code_and_level(session, settings):
     assert certificate.record == title_record()
     assert len(certificate.code) == 22
     assert certificate.verify_url(settings) == f"https://zc.example.gov.cn/v/{certificate.code}"
-    found = service.find(session, certificate.number)
+    found = service.find(session, certificate.number, scope=WHOLE_REGISTRY)
     assert found.record == certificate.record and found.code == certificate.code
-    lines = audit.entries(session, number=certificate.number)
+    lines = audit.entries(session, scope=WHOLE_REGISTRY, number=certificate.number)
     assert [(e.action, e.actor) for e in lines] == [("issue", "测试")]
 
 
@@ -63,7 +64,7 @@ def test_a_certificate_keeps_the_public_address_it_was_issued_under(session, set
     again = issue(session, moved)
     assert not again.created
     assert again.certificate.verify_url(moved) == f"https://zc.example.gov.cn/v/{first.code}"
-    assert service.find(session, first.number).public_url == "https://zc.example.gov.cn"
+    assert service.find(session, first.number, scope=WHOLE_REGISTRY).public_url == "https://zc.example.gov.cn"
     newer = issue(session, moved, request_for(2)).certificate
     assert newer.verify_url(moved) == f"https://zhicheng.example.gov.cn/v/{newer.code}"
 
@@ -82,7 +83,7 @@ def test_reissuing_the_same_record_returns_the_existing_certificate(session, set
     assert again.certificate.number == first.certificate.number
     assert again.certificate.code == first.certificate.code
     assert session.scalar(select(func.count()).select_from(Certificate)) == 1
-    assert len(audit.entries(session)) == 1
+    assert len(audit.entries(session, scope=WHOLE_REGISTRY)) == 1
 
 
 def test_the_same_key_with_other_details_is_a_conflict_naming_the_fields(session, settings):
@@ -99,7 +100,7 @@ def test_the_same_key_with_other_details_is_a_conflict_naming_the_fields(session
 def test_numbers_follow_each_other_and_restart_each_year(session, settings):
     numbers = [issue(session, settings, request_for(i)).certificate.number for i in range(1, 4)]
     assert [n[:-1] for n in numbers] == ["HB20250000001", "HB20250000002", "HB20250000003"]
-    next_year = service.issue(session, request_for(9), actor="测试", settings=settings,
+    next_year = service.issue(session, request_for(9), scope=WHOLE_REGISTRY, actor="测试", settings=settings,
                               today=dt.date(2026, 1, 2))
     assert next_year.certificate.number[:-1] == "HB20260000001"
 
@@ -107,7 +108,8 @@ def test_numbers_follow_each_other_and_restart_each_year(session, settings):
 def test_issue_many_issues_in_order_and_once_per_record(session, settings):
     issue(session, settings, request_for(2))
     requests = [request_for(1), request_for(2), request_for(3), request_for(1)]
-    results = service.issue_many(session, requests, actor="批量", settings=settings, today=ISSUE_DAY)
+    results = service.issue_many(session, requests, scope=WHOLE_REGISTRY, actor="批量", settings=settings,
+                                 today=ISSUE_DAY)
     assert [r.created for r in results] == [True, False, True, False]
     assert results[0].certificate.number == results[3].certificate.number
     numbers = [r.certificate.number[:-1] for r in results]
@@ -117,7 +119,7 @@ def test_issue_many_issues_in_order_and_once_per_record(session, settings):
 def test_a_batch_with_one_bad_request_issues_nothing(session, settings):
     requests = [request_for(1), request_for(2, title="船长"), request_for(3)]
     with pytest.raises(InvalidData) as raised:
-        service.issue_many(session, requests, actor="批量", settings=settings)
+        service.issue_many(session, requests, scope=WHOLE_REGISTRY, actor="批量", settings=settings)
     assert [p.loc for p in raised.value.problems] == [(1, "level")]
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0
 
@@ -160,12 +162,14 @@ def test_a_level_given_with_the_data_wins_over_the_title_name(session, settings)
 
 def test_revoke_records_date_reason_and_who(session, settings):
     number = issue(session, settings).certificate.number
-    revoked = service.revoke(session, number, reason="以不正当手段取得职称", actor="审核员")
+    revoked = service.revoke(session, number, reason="以不正当手段取得职称", scope=WHOLE_REGISTRY,
+                             actor="审核员")
     assert revoked.status == "revoked"
     assert revoked.revoke_reason == "以不正当手段取得职称"
     assert revoked.revoked_by == "审核员"
     assert revoked.revoked_on == service.china_today()
-    assert [e.action for e in audit.entries(session, number=number)] == ["revoke", "issue"]
+    lines = audit.entries(session, scope=WHOLE_REGISTRY, number=number)
+    assert [e.action for e in lines] == ["revoke", "issue"]
     verification = service.verify(session, revoked.code)
     assert verification.status == "revoked" and verification.status_text == "已撤销"
     assert verification.revoke_reason == "以不正当手段取得职称"
@@ -174,10 +178,10 @@ def test_revoke_records_date_reason_and_who(session, settings):
 
 def test_a_second_revocation_is_refused_and_the_first_stands(session, settings):
     number = issue(session, settings).certificate.number
-    service.revoke(session, number, reason="第一次", actor="甲")
+    service.revoke(session, number, reason="第一次", scope=WHOLE_REGISTRY, actor="甲")
     with pytest.raises(Conflict, match="原因：第一次"):
-        service.revoke(session, number, reason="第二次", actor="乙")
-    assert service.find(session, number).revoke_reason == "第一次"
+        service.revoke(session, number, reason="第二次", scope=WHOLE_REGISTRY, actor="乙")
+    assert service.find(session, number, scope=WHOLE_REGISTRY).revoke_reason == "第一次"
 
 
 @pytest.mark.parametrize(
@@ -188,9 +192,9 @@ def test_a_second_revocation_is_refused_and_the_first_stands(session, settings):
 def test_revocation_needs_a_reason(session, settings, reason, message):
     number = issue(session, settings).certificate.number
     with pytest.raises(InvalidData) as raised:
-        service.revoke(session, number, reason=reason, actor="甲")
+        service.revoke(session, number, reason=reason, scope=WHOLE_REGISTRY, actor="甲")
     assert raised.value.problems[0].msg == message
-    assert service.find(session, number).valid
+    assert service.find(session, number, scope=WHOLE_REGISTRY).valid
 
 
 def test_unknown_and_mistyped_numbers(session, settings):
@@ -198,12 +202,12 @@ def test_unknown_and_mistyped_numbers(session, settings):
     unknown = number[:-2] + "9"
     unknown += mod_37_36.calc_check_digit(unknown)
     with pytest.raises(NotFound):
-        service.find(session, unknown)
+        service.find(session, unknown, scope=WHOLE_REGISTRY)
     with pytest.raises(NotFound):
-        service.revoke(session, unknown, reason="x", actor="甲")
+        service.revoke(session, unknown, reason="x", scope=WHOLE_REGISTRY, actor="甲")
     forged = number[:-1] + ("A" if number[-1] != "A" else "B")
     with pytest.raises(InvalidData) as raised:
-        service.find(session, forged)
+        service.find(session, forged, scope=WHOLE_REGISTRY)
     assert raised.value.problems[0].loc == ("number",)
     assert raised.value.problems[0].msg == "证书编号校验位错误，请核对是否输错"
 

@@ -66,7 +66,7 @@ def test_office_reprint_is_signed(signing_app: Flask, issued: dict[str, Any]) ->
     from formsvc import db, users
 
     with signing_app.app_context():
-        users.create(db.session(), "clerk", "correct horse battery")
+        users.create(db.session(), "clerk", "correct horse battery", admin=True)
     client = signing_app.test_client()
     client.post("/office/login", data={"name": "clerk", "password": "correct horse battery"})
     response = client.get(f"/office/certificates/{issued['number']}/pdf")

@@ -56,7 +56,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path) -> Ite
                        PUBLIC_URL="http://127.0.0.1", TESTING=False, JOB_CHUNK_SIZE=8, JOB_WORKERS=2)
     db.upgrade(app)
     with app.app_context():
-        users.create(db.session(), *OFFICE_USER)
+        users.create(db.session(), *OFFICE_USER, admin=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     # the QR codes of certificates issued here must open this server's /v/ pages

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from formsvc import db, users
 from formsvc.registry import audit, service
+from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.web import office
 
 from ..conftest import make_app
@@ -24,7 +25,7 @@ def office_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch) 
     app = make_app(tmp_path, font_dir, monkeypatch, SEAL_IMAGE=str(SEAL))
     db.upgrade(app)
     with app.app_context():
-        users.create(db.session(), "clerk", PASSWORD)
+        users.create(db.session(), "clerk", PASSWORD, admin=True)
     yield app
     db.dispose(app)
 
@@ -41,7 +42,8 @@ def clerk(office_app: Flask) -> FlaskClient:
 def certificate(office_app: Flask) -> service.CertificateRecord:
     with office_app.app_context():
         settings = service.RegistrySettings.from_config(office_app.config)
-        return service.issue(db.session(), request_for(1), actor="test", settings=settings).certificate
+        return service.issue(db.session(), request_for(1), scope=WHOLE_REGISTRY, actor="test",
+                             settings=settings).certificate
 
 
 @pytest.mark.parametrize("path", [
@@ -132,7 +134,7 @@ def test_revocation_needs_a_reason(office_app, clerk, certificate, reason, messa
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     with office_app.app_context():
-        assert service.find(db.session(), certificate.number).valid
+        assert service.find(db.session(), certificate.number, scope=WHOLE_REGISTRY).valid
 
 
 def test_revocation_is_confirmed_then_done_once_and_audited(office_app, clerk, certificate):
@@ -142,16 +144,18 @@ def test_revocation_is_confirmed_then_done_once_and_audited(office_app, clerk, c
     html = confirm.get_data(as_text=True)
     assert "确认撤销证书？" in html and reason in html
     with office_app.app_context():
-        assert service.find(db.session(), number).valid  # nothing happens before the confirmation
+        # nothing happens before the confirmation
+        assert service.find(db.session(), number, scope=WHOLE_REGISTRY).valid
 
     done = clerk.post(f"/office/certificates/{number}/revoke/confirm", data={"reason": reason})
     assert done.location == f"/office/certificates/{number}"
     page = clerk.get(done.location).get_data(as_text=True)
     assert f"证书 {number} 已撤销" in page and "office:clerk" in page
     with office_app.app_context():
-        record = service.find(db.session(), number)
+        record = service.find(db.session(), number, scope=WHOLE_REGISTRY)
         assert not record.valid and record.revoke_reason == reason and record.revoked_by == "office:clerk"
-        [line] = [e for e in audit.entries(db.session(), number=number) if e.action == "revoke"]
+        lines = audit.entries(db.session(), scope=WHOLE_REGISTRY, number=number)
+        [line] = [e for e in lines if e.action == "revoke"]
         assert line.actor == "office:clerk" and line.detail == {"reason": reason}
 
     again = clerk.post(f"/office/certificates/{number}/revoke/confirm", data={"reason": "再次撤销"})
@@ -177,7 +181,8 @@ def test_a_certificate_is_reprinted_and_the_print_audited(office_app, clerk, cer
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     assert certificate.number in flat(pdf_text(response.data)[0])
     with office_app.app_context():
-        [line] = [e for e in audit.entries(db.session(), number=certificate.number) if e.action == "print"]
+        lines = audit.entries(db.session(), scope=WHOLE_REGISTRY, number=certificate.number)
+        [line] = [e for e in lines if e.action == "print"]
         assert line.actor == "office:clerk"
 
 

@@ -25,7 +25,7 @@ def office_app(jobs_app: Flask) -> Flask:  # noqa: F811  (the imported fixture)
     """The bulk-job tests' app (real worker processes), with an office user; chunks of 2 rows."""
     jobs_app.config["JOB_CHUNK_SIZE"] = 2
     with jobs_app.app_context():
-        users.create(db.session(), "clerk", PASSWORD)
+        users.create(db.session(), "clerk", PASSWORD, admin=True)
     return jobs_app
 
 
