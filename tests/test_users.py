@@ -76,7 +76,7 @@ def test_list_and_change_password(users_app):
     create(users_app, "clerk")
     runner = users_app.test_cli_runner()
     listed = runner.invoke(args=["user", "list"])
-    assert listed.output.startswith("clerk\t创建于 ") and "从未登录" in listed.output
+    assert listed.output.startswith("clerk\t管理员\t创建于 ") and "从未登录" in listed.output
     changed = runner.invoke(args=["user", "password", "clerk"], input="a new long password\n" * 2)
     assert changed.exit_code == 0 and "已更新密码：clerk" in changed.output
     missing = runner.invoke(args=["user", "password", "nobody"], input="a new long password\n" * 2)
