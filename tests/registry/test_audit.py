@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from formsvc import db
 from formsvc.registry import audit
+from formsvc.registry.scope import WHOLE_REGISTRY
 
 from ..conftest import make_app
 from .conftest import request_for
@@ -49,7 +50,7 @@ def test_an_insert_that_would_replace_a_line_is_refused(session, settings):
             session.execute(text(statement))
             session.commit()
         session.rollback()
-    assert [(e.actor, e.action) for e in audit.entries(session)] == [("测试", "issue")]
+    assert [(e.actor, e.action) for e in audit.entries(session, scope=WHOLE_REGISTRY)] == [("测试", "issue")]
 
 
 def test_the_chain_of_an_untouched_log_is_intact(registry_app, session, settings):
