@@ -7,6 +7,7 @@ import pytest
 from formsvc import db
 from formsvc.errors import InvalidData
 from formsvc.jobs.plan import check
+from formsvc.registry.scope import WHOLE_REGISTRY
 
 from .conftest import people
 
@@ -22,7 +23,7 @@ def test_a_row_with_three_problems_and_a_duplicate_row_in_one_answer(jobs_app, s
                "性别": "女" if spoiled["性别"] == "男" else "男"}
     rows.append(dict(rows[2]))  # sheet row 7 repeats sheet row 5 (the header is row 2)
     with jobs_app.app_context(), pytest.raises(InvalidData) as raised:
-        check(db.session(), sheet_of(rows))
+        check(db.session(), sheet_of(rows), scope=WHOLE_REGISTRY)
     errors, warnings = raised.value.problems, raised.value.warnings
     on_row_4 = " ".join(p.msg for p in errors if p.loc[:2] == ("rows", 4))
     assert "第4行（A4）：姓名为必填项" in on_row_4
