@@ -179,7 +179,14 @@ def init_app(app: Any) -> None:
             limit = app.config.get("MAX_CONTENT_LENGTH")
             if limit:
                 message = f"上传内容过大（上限 {limit // (1024 * 1024)} MB）"
-        return formsvc_error(_status_error(status, message))
+        # what Werkzeug's own answer would carry: Allow on a 405 (RFC 9110 §15.5.6)
+        allowed = sorted(getattr(error, "valid_methods", None) or ()) if status == 405 else []
+        if allowed:
+            message = f"{message}（可用：{'、'.join(m for m in allowed if m not in ('HEAD', 'OPTIONS'))}）"
+        response = make_response(formsvc_error(_status_error(status, message)))
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     from sqlalchemy.exc import OperationalError
 

@@ -101,11 +101,31 @@ def validate(form_id: str) -> Response:
     return jsonify(spec.validate(form_data(spec)).as_json())
 
 
+#: the warnings header lists the first few warnings, within this many bytes: proxies refuse
+#: large headers (nginx's default buffers hold about 55 warnings). /validate lists them all.
+WARNINGS_HEADER_BYTES = 2048
+WARNINGS_HEADER_COUNT = 5
+#: a longer message is cut in the header (it may quote what a clerk typed)
+WARNING_HEADER_CHARS = 100
+
+
 def warnings_header(warnings: Any) -> dict[str, str]:
+    """X-Formsvc-Warnings: the first few warnings (JSON); X-Formsvc-Warnings-Count: how many."""
     if not warnings:
         return {}
-    # ASCII-only JSON: header values must be Latin-1; clients decode the \\u escapes
-    return {"X-Formsvc-Warnings": json.dumps([w.as_json() for w in warnings])}
+    listed: list[dict[str, Any]] = []
+    text = "[]"
+    for warning in list(warnings)[:WARNINGS_HEADER_COUNT]:
+        entry = warning.as_json()
+        if len(entry["msg"]) > WARNING_HEADER_CHARS:
+            entry["msg"] = entry["msg"][: WARNING_HEADER_CHARS - 1] + "…"
+        # ASCII-only JSON: header values must be Latin-1; clients decode the \\u escapes
+        longer = json.dumps([*listed, entry])
+        if len(longer) > WARNINGS_HEADER_BYTES:
+            break
+        listed.append(entry)
+        text = longer
+    return {"X-Formsvc-Warnings": text, "X-Formsvc-Warnings-Count": str(len(warnings))}
 
 
 @bp.post("/forms/<form_id>/render")

@@ -12,6 +12,10 @@ from flask import Response, request
 from ..errors import MalformedRequest, UnsupportedMediaType
 from ..render import Rendered
 
+#: the charsets a JSON body may name (RFC 8259: JSON between systems is UTF-8); any other codec
+#: Python knows (utf-7, …) would change what the checks see
+CHARSETS = ("utf-8", "utf8")
+
 
 def json_body() -> Any:
     """The request's JSON, or a 415/400 that says what is wrong with it."""
@@ -19,8 +23,11 @@ def json_body() -> Any:
         raise UnsupportedMediaType(
             f"请求内容类型应为 application/json，收到的是 {request.mimetype or '空'}"
         )
+    charset = request.mimetype_params.get("charset", "utf-8")
+    if charset.strip().lower() not in CHARSETS:
+        raise UnsupportedMediaType(f"不支持的字符集 charset={charset[:40]}：请以 UTF-8 编码发送 JSON")
     raw = request.get_data(cache=True)  # enforces MAX_CONTENT_LENGTH (413)
-    return parse_json(raw, request.mimetype_params.get("charset", "utf-8"))
+    return parse_json(raw)
 
 
 def parse_json(raw: bytes | str, charset: str = "utf-8", *, part: str | None = None) -> Any:
@@ -39,6 +46,9 @@ def parse_json(raw: bytes | str, charset: str = "utf-8", *, part: str | None = N
         ) from None
     except RecursionError:
         raise MalformedRequest(f"{where}JSON 嵌套层数过多", loc=loc) from None
+    except ValueError:
+        # int() refuses more than 4,300 digits (CVE-2020-10735): no field holds such a number
+        raise MalformedRequest(f"{where}JSON 中的数字位数过多（超过 4300 位）", loc=loc) from None
 
 
 def multipart_body(file_fields: Collection[str]) -> Any:

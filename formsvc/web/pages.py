@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,7 +11,7 @@ from ..errors import Forbidden, FormsvcError, MalformedRequest, Problem
 from ..forms import FORMS, get_form
 from ..produce import produce
 from .api import catalogue_entry, override_root
-from .http import send_rendered
+from .http import parse_json, send_rendered
 from .security import CONTENT_SECURITY_POLICY, from_this_site
 from .slots import heavy
 
@@ -80,10 +79,11 @@ def preview(form_id: str) -> Response:
     # a form with a photo sends more than Werkzeug's default 500 kB of form fields
     request.max_form_memory_size = current_app.config["MAX_CONTENT_LENGTH"]
     try:
-        data = json.loads(request.form.get("data", ""))
+        data = parse_json(request.form.get("data", ""))
+    except MalformedRequest as error:
+        return _preview_error(MalformedRequest(f"预览数据不是有效的 JSON：{error.problems[0].msg}").problems)
+    try:
         produced = produce(spec, data, "pdf", override_root())
-    except json.JSONDecodeError:
-        return _preview_error(MalformedRequest("预览数据不是有效的 JSON").problems)
     except FormsvcError as error:
         return _preview_error(error.problems)
     return send_rendered(produced.rendered, produced.name, inline=True)
