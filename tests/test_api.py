@@ -83,7 +83,7 @@ def _big(n: int) -> bytes:
         ("get", "/api/v1/forms/pledge/blank?format=xlsx", None, None, 404,
          "诚信承诺书没有 xlsx 格式（可用：docx、pdf）"),
         ("get", "/api/v1/nothing-here", None, None, 404, "未找到该地址"),
-        ("delete", "/api/v1/forms", None, None, 405, "不支持该请求方法"),
+        ("delete", "/api/v1/forms", None, None, 405, "不支持该请求方法（可用：GET）"),
         ("post", "/api/v1/forms/pledge/render", _big(17 * 1024 * 1024), "application/json", 413,
          "上传内容过大（上限 16 MB）"),
         ("post", "/api/v1/forms/pledge/render", b"[1, 2]", "application/json", 422,
