@@ -84,6 +84,11 @@ def _record_at(root: Any) -> bytes | None:
     return None
 
 
+def _common_name(name: Any) -> str:
+    """A certificate name as people read it: its common name, else the whole name."""
+    return name.native.get("common_name") or name.human_friendly
+
+
 def _signature_facts(embedded: Any, context: Any) -> dict[str, Any]:
     from pyhanko.sign.validation import validate_pdf_signature
 
@@ -95,8 +100,8 @@ def _signature_facts(embedded: Any, context: Any) -> dict[str, Any]:
         "intact": bool(status.intact),
         "valid": bool(status.valid),
         "trusted": bool(status.trusted),
-        "signer": cert.subject.human_friendly,
-        "issuer": cert.issuer.human_friendly,
+        "signer": _common_name(cert.subject),
+        "issuer": _common_name(cert.issuer),
         "serial": format(cert.serial_number, "x"),
         "signing_time": status.signer_reported_dt.isoformat() if status.signer_reported_dt else None,
         "timestamp": timestamp.timestamp.isoformat() if timestamp is not None else None,
