@@ -1,0 +1,56 @@
+"""Signed certificates: what signing adds per certificate (PDF/A-3b parts, certificate.json and the
+PAdES signature, on a single cut from a bulk chunk) against rendering it in the same run, the size
+of a signed single, and the median time of a verification by upload (child process included)."""
+
+from __future__ import annotations
+
+import io
+
+from common import Report, bench_app, median_ms
+
+CHUNK = 50
+
+
+def bench(report: Report) -> None:
+    from bench_verify import issue_certificates
+
+    from formsvc.registry import printing, service
+    from formsvc.render.compose import single_pages
+    from formsvc.signing import signed_pdf, signing_key
+    from formsvc.signing.archive import public_record
+    from formsvc.signing.sign import sign_certificate
+
+    app = bench_app()
+    certificates = issue_certificates(app, CHUNK)
+    settings = service.RegistrySettings.from_config(app.config)
+    seal = printing.seal_from_config(app.config)
+    with app.app_context():
+        def chunk() -> bytes:
+            return printing.render_certificates(certificates, settings, seal).content
+
+        render_ms = median_ms(chunk, runs=5, warmup=1) / CHUNK
+        singles = list(single_pages(chunk()))
+        key = signing_key(app)
+        records = [public_record(c, settings) for c in certificates]
+        turn = iter(range(10**9))
+
+        def sign() -> bytes:
+            index = next(turn) % CHUNK
+            return sign_certificate(singles[index], records[index], key)
+
+        sign_ms = median_ms(sign, runs=50, warmup=5)
+        signed = [signed_pdf(c, settings, s, app) for c, s in zip(certificates, singles, strict=True)]
+    report.figure("bulk render per certificate (chunk of 50, same run)", render_ms, "ms")
+    report.figure("signing per certificate: PDF/A-3b + certificate.json + PAdES (median)", sign_ms, "ms")
+    report.figure("signing ÷ rendering, per certificate", sign_ms / render_ms, "x")
+    report.figure("signed single from a chunk, without photo (average)",
+                  sum(map(len, signed)) / len(signed) / 1024, "KB", at_most=100)
+    client = app.test_client()
+
+    def upload() -> None:
+        response = client.post("/api/v1/verify/document", data={"file": (io.BytesIO(signed[0]), "c.pdf")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 200 and response.get_json()["valid_now"], response.get_json()
+
+    report.figure("verification by upload, one signed certificate (median)", median_ms(upload, runs=10,
+                                                                                         warmup=2), "ms")
