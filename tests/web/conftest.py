@@ -81,7 +81,11 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # not the TMPDIR an app of this process set (formsvc/scratch.py: instance/tmp/<pid>):
+        # under a deep test folder, Chromium's singleton socket path grows past the 108 bytes
+        # a Unix socket may have, and Chromium exits at launch
+        env = {**os.environ, "TMPDIR": "/tmp"}
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
         yield chromium
         chromium.close()
 
