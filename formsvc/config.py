@@ -30,6 +30,8 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_JOB_WORKERS": ("JOB_WORKERS", int),
     "FORMSVC_JOB_CHUNK_SIZE": ("JOB_CHUNK_SIZE", int),
     "FORMSVC_JOB_LEASE_SECONDS": ("JOB_LEASE_SECONDS", int),
+    "FORMSVC_JOB_MIN_FREE_MB": ("JOB_MIN_FREE_MB", int),
+    "FORMSVC_JOB_RETENTION_DAYS": ("JOB_RETENTION_DAYS", int),
     "FORMSVC_CELERY_QUEUE": ("CELERY_QUEUE", str),
     "FORMSVC_SIGNING_KEY": ("SIGNING_KEY", str),
     "FORMSVC_SIGNING_PASSPHRASE": ("SIGNING_PASSPHRASE", str),
@@ -78,6 +80,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "JOB_CHUNK_SIZE": 50,
         # a crashed process's jobs are taken over this long after its last sign of life
         "JOB_LEASE_SECONDS": 60,
+        # free space a job leaves on the output folder's disk: checked before a job, each chunk
+        # and the join (which also needs room for the joined files)
+        "JOB_MIN_FREE_MB": 200,
+        # a finished job's outputs are removed after this many days (its inputs, with identity
+        # numbers and photos, as soon as it is done)
+        "JOB_RETENTION_DAYS": 30,
         "CELERY_QUEUE": "formsvc",
         # PKCS#12 file of the issuing body's signing key; none: the instance's trial key
         # (instance/signing/, marked 测试/样章), made at first start

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -40,8 +41,17 @@ def make_engine(url: str) -> Engine:
         options["connect_args"] = {"connect_timeout": 5}
     engine = create_engine(url, **options)
     if url.startswith("sqlite"):
+        database = Path(make_url(url).database or "")
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+            # the registry holds identity numbers: its file (and the -wal and -shm files SQLite
+            # makes with the same mode) is the service user's alone
+            for path in (database, database.with_name(f"{database.name}-wal"),
+                         database.with_name(f"{database.name}-shm")):
+                with contextlib.suppress(OSError):
+                    if path.is_file() and path.stat().st_mode & 0o077:
+                        path.chmod(0o600)
             cursor = connection.cursor()
             # WAL lets verification reads go on while a bulk job writes
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -123,6 +123,13 @@ class RateLimited(FormsvcError):
         self.retry_after = retry_after
 
 
+class InsufficientStorage(FormsvcError):
+    """Too little free space where bulk outputs go: 507, nothing started."""
+
+    status = 507
+    default_message = "输出目录可用空间不足，请清理磁盘后再试"
+
+
 class ServiceUnavailable(FormsvcError):
     """A part the answer needs (the registry's database) cannot be reached: 503, try again later."""
 

@@ -119,18 +119,21 @@ def list_command() -> None:
 @click.option("--wait/--no-wait", default=True, show_default=True, help="等待作业完成")
 @with_appcontext
 def resume_command(wait: bool) -> None:
-    """Resume unfinished jobs that no process is working on (after a crash)."""
+    """Resume unfinished jobs that no process is working on (after a crash), and failed ones
+    (after a full disk was cleared)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = runner_for(app)
     if isinstance(runner, LocalRunner) and wait:
         with db.own_session(app) as session:
+            for job_id in work.failed(session):
+                work.reopen(session, job_id)
             job_ids = work.orphaned(session)
         for job_id in job_ids:
             click.echo(f"继续作业 {job_id}")
             final = _run_with_progress(app, job_id)
             click.echo(final.summary())
         return
-    for job_id in resume(app):
+    for job_id in resume(app, failed=True):
         click.echo(f"继续作业 {job_id}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -48,5 +48,7 @@ class JobChunk(Base):
     #: where its rows start in the job's rows file, and how many there are
     offset: Mapped[int] = mapped_column(Integer)
     count: Mapped[int] = mapped_column(Integer)
+    #: its certificates are in the registry (they may be, and not yet printed, when a job fails)
+    issued: Mapped[bool] = mapped_column(default=False, server_default=false())
     finished: Mapped[bool] = mapped_column(default=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)

@@ -9,6 +9,7 @@ on any machine sharing the folder can pick up any chunk.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import uuid
@@ -125,6 +126,10 @@ def job_folder(output_dir: str | Path, job_id: str) -> Path:
     return Path(output_dir) / job_id
 
 
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
 def stage(session: Session, plan: Plan, *, output_dir: str | Path, chunk_size: int, source_name: str,
           actor: str, issuer_id: int | None) -> str:
     """Write the plan to a new job folder and register the job and its chunks; returns its id.
@@ -135,10 +140,13 @@ def stage(session: Session, plan: Plan, *, output_dir: str | Path, chunk_size: i
     job_id = uuid.uuid4().hex
     final = job_folder(output_dir, job_id)
     staging = final.with_name(f".staging-{job_id}")
-    (staging / PHOTO_DIR).mkdir(parents=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    # rows with identity numbers and photos: the service's user alone may read them
+    staging.mkdir(mode=0o700)
+    (staging / PHOTO_DIR).mkdir(mode=0o700)
     chunks: list[JobChunk] = []
     try:
-        with open(staging / ROWS_FILE, "wb") as rows_file:
+        with open(staging / ROWS_FILE, "wb", opener=_private) as rows_file:
             for index, (record, sheet_row) in enumerate(zip(plan.rows, plan.row_numbers, strict=True)):
                 if index % chunk_size == 0:
                     chunks.append(JobChunk(job_id=job_id, index=len(chunks), offset=rows_file.tell(),
@@ -147,7 +155,9 @@ def stage(session: Session, plan: Plan, *, output_dir: str | Path, chunk_size: i
                 photo = plan.photos.get(record.id_number)
                 line: dict[str, Any] = {"row": sheet_row, "record": record.model_dump(mode="json")}
                 if photo is not None:
-                    (staging / PHOTO_DIR / f"{record.id_number}.jpg").write_bytes(photo.data)
+                    with open(staging / PHOTO_DIR / f"{record.id_number}.jpg", "wb",
+                              opener=_private) as photo_file:
+                        photo_file.write(photo.data)
                     line["photo"] = [photo.width_px, photo.height_px]
                 rows_file.write(json.dumps(line, ensure_ascii=False).encode() + b"\n")
         staging.rename(final)

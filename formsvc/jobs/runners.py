@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import errno
 import logging
 import multiprocessing
 import os
@@ -43,6 +44,9 @@ def worker_config(app: Flask) -> dict[str, Any]:
 def failure_message(error: BaseException) -> str:
     if isinstance(error, FormsvcError):
         return "批量签发中断：" + "；".join(p.msg for p in error.problems[:5])
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return ("批量签发中断：磁盘已满。请清理磁盘后用 flask jobs resume 继续作业"
+                "（已签发的证书不会重复签发）")
     return "批量签发中断：服务器内部错误，请联系管理员后重新提交或继续"
 
 
@@ -251,6 +255,8 @@ def submit(app: Flask, sheet: bytes, *, source_name: str, photos: bytes | None, 
     Returns the job id and the sheet's warnings; raises InvalidData with every error, and then
     nothing is issued and no job exists.
     """
+    # room for the staged rows and photos, and for the job's outputs to begin
+    work.ensure_free_space(app, needed=len(sheet) + len(photos or b""))
     with app.app_context(), db.own_session(app) as session:
         plan = check(session, sheet, photos, scope=Scope(issuer_id))
         job_id = stage(session, plan, output_dir=app.config["OUTPUT_DIR"],
@@ -261,13 +267,17 @@ def submit(app: Flask, sheet: bytes, *, source_name: str, photos: bytes | None, 
     return job_id, plan.warnings
 
 
-def resume(app: Flask, *, only_orphaned: bool = True) -> list[str]:
-    """Start again every unfinished job that no process holds (all unfinished ones if asked)."""
+def resume(app: Flask, *, only_orphaned: bool = True, failed: bool = False) -> list[str]:
+    """Start again every unfinished job that no process holds (all unfinished ones if asked),
+    and the failed ones too if asked (after a full disk was cleared: nothing is issued twice)."""
     from sqlalchemy import select
 
     from .models import UNFINISHED, Job
 
     with app.app_context(), db.own_session(app) as session:
+        if failed:
+            for job_id in work.failed(session):
+                work.reopen(session, job_id)
         if only_orphaned:
             job_ids = work.orphaned(session)
         else:
@@ -279,8 +289,9 @@ def resume(app: Flask, *, only_orphaned: bool = True) -> list[str]:
 
 
 def janitor(app: Flask) -> threading.Thread:
-    """A thread that resumes orphaned jobs now and then: after a crash of the whole service the
-    old claims run out, and one of the restarted processes takes each job over."""
+    """A thread that resumes orphaned jobs now and then (after a crash of the whole service the
+    old claims run out, and one of the restarted processes takes each job over), and removes the
+    files of jobs older than JOB_RETENTION_DAYS."""
     interval = app.config["JOB_LEASE_SECONDS"] / 2
 
     def watch() -> None:
@@ -288,8 +299,9 @@ def janitor(app: Flask) -> threading.Thread:
             time.sleep(interval)
             try:
                 resume(app)
+                work.expire(app)
             except Exception:
-                log.exception("resuming jobs failed")
+                log.exception("resuming or expiring jobs failed")
 
     thread = threading.Thread(target=watch, name="job-janitor", daemon=True)
     thread.start()

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import shutil
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import db
+from ..errors import InsufficientStorage
 from ..registry import audit, service
 from ..registry.models import utcnow
 from ..registry.printing import render_certificates, seal_from_config
@@ -27,7 +31,7 @@ from ..registry.service import RegistrySettings
 from ..render.compose import StreamingPdfWriter, single_pages
 from ..signing import signed_pdf
 from .models import DONE, FAILED, RUNNING, STATE_TEXT, UNFINISHED, Job, JobChunk
-from .plan import job_folder, read_chunk
+from .plan import PHOTO_DIR, ROWS_FILE, job_folder, read_chunk
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +48,36 @@ def _chunk_files(folder: Path, index: int) -> tuple[Path, Path]:
     return folder / CHUNK_DIR / f"{index:05d}.pdf", folder / CHUNK_DIR / f"{index:05d}.zip"
 
 
+MB = 1024 * 1024
+
+
+def private(path: Path) -> Path:
+    """Job files hold identity numbers and photos: readable by the service's user alone."""
+    os.chmod(path, 0o600)
+    return path
+
+
 def _write_atomically(path: Path, content: bytes) -> None:
     staging = path.with_name(f".{path.name}.partial")
-    staging.write_bytes(content)
-    staging.replace(path)
+    try:
+        private_file(staging).write_bytes(content)
+        staging.replace(path)
+    except BaseException:
+        staging.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise
+
+
+def ensure_free_space(app: Flask, needed: int = 0) -> None:
+    """Refuse (InsufficientStorage) when the output folder's disk has less than JOB_MIN_FREE_MB
+    free beyond needed bytes: a job stops between steps instead of failing in the middle of one."""
+    folder = Path(app.config["OUTPUT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    wanted = app.config["JOB_MIN_FREE_MB"] * MB + needed
+    if free < wanted:
+        raise InsufficientStorage(
+            f"输出目录可用空间不足：剩余 {free // MB} MB，至少需要 {-(-wanted // MB)} MB。"
+            "请清理磁盘后用 flask jobs resume 继续作业（已签发的证书不会重复签发）")
 
 
 @dataclass(frozen=True)
@@ -63,6 +93,8 @@ class JobStatus:
     created_at: dt.datetime
     finished_at: dt.datetime | None
     error: str | None
+    #: certificates in the registry so far (done counts those also printed)
+    issued: int = 0
 
     @property
     def state_text(self) -> str:
@@ -78,6 +110,8 @@ class JobStatus:
 
     def summary(self) -> str:
         text = f"{self.state_text}：{self.done}/{self.total}（{self.progress:.0%}）"
+        if self.issued > self.done:
+            text += f"，已签发 {self.issued} 张（其中 {self.issued - self.done} 张尚未打印）"
         return f"{text}，{self.error}" if self.error else text
 
     def as_json(self) -> dict[str, Any]:
@@ -87,6 +121,7 @@ class JobStatus:
             "state_text": self.state_text,
             "total": self.total,
             "done": self.done,
+            "issued": self.issued,
             "progress": round(self.progress, 4),
             "source_name": self.source_name,
             "created_by": self.created_by,
@@ -101,8 +136,10 @@ def status(session: Session, job_id: str) -> JobStatus | None:
     job = session.get(Job, job_id)
     if job is None:
         return None
+    issued = session.scalar(select(func.coalesce(func.sum(JobChunk.count), 0))
+                            .where(JobChunk.job_id == job_id, JobChunk.issued.is_(True)))
     return JobStatus(job.id, job.state, job.total, job.done, job.source_name, job.created_by,
-                     job.created_at, job.finished_at, job.error)
+                     job.created_at, job.finished_at, job.error, max(int(issued), job.done))
 
 
 def output(app: Flask, job_id: str, name: str) -> Path | None:
@@ -145,6 +182,21 @@ def orphaned(session: Session) -> list[str]:
     ))
 
 
+def failed(session: Session) -> list[str]:
+    """Jobs that stopped on an error (a full disk, a worker that kept dying): resumable by hand."""
+    return list(session.scalars(select(Job.id).where(Job.state == FAILED).order_by(Job.created_at)))
+
+
+def reopen(session: Session, job_id: str) -> bool:
+    """Make a failed job unfinished again, so that it can be resumed; True if it was failed."""
+    changed = session.execute(
+        update(Job).where(Job.id == job_id, Job.state == FAILED)
+        .values(state=RUNNING, error=None, finished_at=None, lease_until=None)
+    ).rowcount
+    session.commit()
+    return bool(changed)
+
+
 def fail(session: Session, job_id: str, message: str) -> None:
     session.rollback()
     session.execute(update(Job).where(Job.id == job_id, Job.state.in_(UNFINISHED))
@@ -169,27 +221,35 @@ def run_chunk(app: Flask, job_id: str, index: int) -> bool:
 
 
 def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) -> None:
+    ensure_free_space(app)
     folder = folder_of(app, job.id)
     settings = RegistrySettings.from_config(app.config)
     requests = read_chunk(folder, chunk)
     # a job issues for the issuer that submitted it (none: an admin or the command line)
     issued = service.issue_many(session, requests, actor=job.created_by, settings=settings,
                                 scope=Scope(job.issuer_id))
+    session.execute(update(JobChunk).where(JobChunk.job_id == job.id, JobChunk.index == chunk.index)
+                    .values(issued=True))
+    session.commit()
     certificates = [i.certificate for i in issued]
     rendered = render_certificates(certificates, settings, seal_from_config(app.config),
                                    override_root=Path(app.instance_path) / "form_templates",
                                    font_dir=app.config["FONT_DIR"])
     pdf_path, zip_path = _chunk_files(folder, chunk.index)
-    pdf_path.parent.mkdir(exist_ok=True)
+    pdf_path.parent.mkdir(mode=0o700, exist_ok=True)
     _write_atomically(pdf_path, rendered.content)
     staging = zip_path.with_name(f".{zip_path.name}.partial")
-    # PDFs are compressed already: stored, the ZIP costs no CPU and copies fast when joined
-    with zipfile.ZipFile(staging, "w", zipfile.ZIP_STORED) as archive:
-        for certificate, single in zip(certificates, single_pages(rendered.content), strict=True):
-            # each file handed out is signed; the print PDF is for paper and is not
-            archive.writestr(f"职称证书-{certificate.number}-{certificate.record.name}.pdf",
-                             signed_pdf(certificate, settings, single, app))
-    staging.replace(zip_path)
+    try:
+        # PDFs are compressed already: stored, the ZIP costs no CPU and copies fast when joined
+        with zipfile.ZipFile(private_file(staging), "w", zipfile.ZIP_STORED) as archive:
+            for certificate, single in zip(certificates, single_pages(rendered.content), strict=True):
+                # each file handed out is signed; the print PDF is for paper and is not
+                archive.writestr(f"职称证书-{certificate.number}-{certificate.record.name}.pdf",
+                                 signed_pdf(certificate, settings, single, app))
+        staging.replace(zip_path)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
     # counted once, however many workers finished this chunk
     if session.execute(
         update(JobChunk)
@@ -216,18 +276,10 @@ def finish(app: Flask, job_id: str) -> bool:
         if not all(c.finished for c in chunks):
             return False
         folder = folder_of(app, job_id)
-        with StreamingPdfWriter(folder / PRINT_PDF) as writer:
-            for chunk in chunks:
-                writer.append(_chunk_files(folder, chunk.index)[0])
-        staging = folder / f".{SINGLES_ZIP}.partial"
-        with zipfile.ZipFile(staging, "w", zipfile.ZIP_STORED) as archive:
-            for chunk in chunks:
-                with zipfile.ZipFile(_chunk_files(folder, chunk.index)[1]) as part:
-                    for entry in part.infolist():
-                        with part.open(entry) as source, archive.open(entry.filename, "w") as target:
-                            while block := source.read(1 << 20):
-                                target.write(block)
-        staging.replace(folder / SINGLES_ZIP)
+        parts = [path for chunk in chunks for path in _chunk_files(folder, chunk.index)]
+        # the joined files take as much room again as their parts
+        ensure_free_space(app, needed=sum(p.stat().st_size for p in parts if p.exists()))
+        _join(folder, chunks)
         changed = session.execute(
             update(Job).where(Job.id == job_id, Job.state.in_(UNFINISHED))
             .values(state=DONE, done=Job.total, finished_at=utcnow(), lease_until=None)
@@ -236,7 +288,62 @@ def finish(app: Flask, job_id: str) -> bool:
             audit.record(session, job.created_by, "bulk-issue", None,
                          job=job_id, total=job.total, source=job.source_name)
         session.commit()
-    for chunk in chunks:
-        for path in _chunk_files(folder, chunk.index):
-            path.unlink(missing_ok=True)
+    for path in parts:
+        path.unlink(missing_ok=True)
+    if changed:
+        remove_inputs(folder)
     return bool(changed)
+
+
+def _join(folder: Path, chunks: Sequence[JobChunk]) -> None:
+    """The print PDF and the ZIP, both or neither: a join that fails (a full disk) leaves the
+    chunks to join again and no file that looks finished."""
+    staging = folder / f".{SINGLES_ZIP}.partial"
+    try:
+        with StreamingPdfWriter(folder / f".{PRINT_PDF}.joined") as writer:
+            for chunk in chunks:
+                writer.append(_chunk_files(folder, chunk.index)[0])
+        with zipfile.ZipFile(private_file(staging), "w", zipfile.ZIP_STORED) as archive:
+            for chunk in chunks:
+                with zipfile.ZipFile(_chunk_files(folder, chunk.index)[1]) as part:
+                    for entry in part.infolist():
+                        with part.open(entry) as source, archive.open(entry.filename, "w") as target:
+                            while block := source.read(1 << 20):
+                                target.write(block)
+        private(folder / f".{PRINT_PDF}.joined").replace(folder / PRINT_PDF)
+        staging.replace(folder / SINGLES_ZIP)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        (folder / f".{PRINT_PDF}.joined").unlink(missing_ok=True)
+        raise
+
+
+def private_file(path: Path) -> Path:
+    """path created empty with mode 0600, to be written by whoever opens it next."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    return path
+
+
+def remove_inputs(folder: Path) -> None:
+    """A finished job's inputs (rows with identity numbers, photos) are not kept."""
+    (folder / ROWS_FILE).unlink(missing_ok=True)
+    shutil.rmtree(folder / PHOTO_DIR, ignore_errors=True)
+
+
+def expire(app: Flask, now: dt.datetime | None = None) -> list[str]:
+    """Remove the folders of jobs finished more than JOB_RETENTION_DAYS ago; their rows stay,
+    as a record of what was issued. Returns the jobs whose files went."""
+    days = app.config.get("JOB_RETENTION_DAYS") or 0
+    if days <= 0:
+        return []
+    cutoff = (now or utcnow()) - dt.timedelta(days=days)
+    with app.app_context(), db.own_session(app) as session:
+        old = session.scalars(select(Job.id).where(Job.state.not_in(UNFINISHED),
+                                                   Job.finished_at < cutoff)).all()
+    removed = []
+    for job_id in old:
+        folder = folder_of(app, job_id)
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(job_id)
+    return removed
