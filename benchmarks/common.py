@@ -72,7 +72,9 @@ def bench_app(**config: Any) -> Any:
 
     instance = Path(tempfile.mkdtemp(prefix="formsvc-bench-"))
     os.environ["FORMSVC_INSTANCE_PATH"] = str(instance)
-    settings = {"VERIFY_RATE_LIMIT": "off", "SECRET_KEY": "bench", "JOB_RESUME": False}
+    # PROCESS_TMPDIR off: the benchmarks build several apps in one process, on folders they remove
+    settings = {"VERIFY_RATE_LIMIT": "off", "SECRET_KEY": "bench", "JOB_RESUME": False,
+                "PROCESS_TMPDIR": False}
     settings.update(config)
     app = create_app(settings)
     db.upgrade(app)

@@ -57,6 +57,10 @@ os.register_at_fork(after_in_child=_after_fork)
 
 
 def init_app(app: Flask) -> None:
+    # the temporary folder is the process's: a test process builds many apps, each in a folder
+    # of its own that its tests remove, so tests ask for it (PROCESS_TMPDIR) where they check it
+    if not app.config.get("PROCESS_TMPDIR", not app.testing):
+        return
     root = Path(app.instance_path) / SCRATCH_DIR
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     # a 20 MB weasyprint-* folder left by a killed process goes at the next start

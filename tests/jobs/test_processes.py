@@ -93,7 +93,7 @@ def test_temporary_files_live_under_the_instance_and_a_dead_process_leaves_none(
     left = tmp_path / "instance" / "tmp" / str(finished.pid) / "weasyprint-abc123"
     left.mkdir(parents=True)
     (left / "font.otf").write_bytes(b"\0" * 1024)
-    app = make_app(tmp_path, font_dir, monkeypatch)
+    app = make_app(tmp_path, font_dir, monkeypatch, PROCESS_TMPDIR=True)
     try:
         assert not left.parent.exists()
         own = tmp_path / "instance" / "tmp" / str(os.getpid())
