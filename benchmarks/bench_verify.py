@@ -29,6 +29,7 @@ def issue_certificates(app, count: int) -> list:
     from formsvc import db
     from formsvc.forms.title_history import TitleRecord
     from formsvc.registry import service
+    from formsvc.registry.scope import WHOLE_REGISTRY
 
     data = json.loads((ROOT / "samples" / "certificate.json").read_text(encoding="utf-8"))
     requests = [
@@ -38,7 +39,8 @@ def issue_certificates(app, count: int) -> list:
     ]
     with app.app_context():
         settings = service.RegistrySettings.from_config(app.config)
-        issued = service.issue_many(db.session(), requests, actor="bench", settings=settings)
+        issued = service.issue_many(db.session(), requests, actor="bench", settings=settings,
+                                    scope=WHOLE_REGISTRY)
     return [i.certificate for i in issued]
 
 
