@@ -138,6 +138,13 @@ class ServiceUnavailable(FormsvcError):
     retry_after = 30
 
 
+def first_line(error: BaseException, limit: int = 200) -> str:
+    """What a log line or a check says of an error: the driver's own message (SQLAlchemy wraps
+    it with the statement), first line only."""
+    text = str(getattr(error, "orig", None) or error) or type(error).__name__
+    return text.splitlines()[0][:limit] if text.strip() else type(error).__name__
+
+
 class SetupError(RuntimeError):
     """The machine lacks something the service needs to start (fonts, folders)."""
 
@@ -201,7 +208,7 @@ def init_app(app: Any) -> None:
     def database_unavailable(error: OperationalError) -> Any:
         # unreachable, read-only, out of space: the database's trouble, not a bug of the request
         app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
-                         (str(error.orig) or type(error.orig).__name__).splitlines()[0][:200])
+                         first_line(error))
         return formsvc_error(ServiceUnavailable())
 
     @app.errorhandler(Exception)

@@ -27,7 +27,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import db
-from ..errors import RateLimited
+from ..errors import RateLimited, first_line
 from ..registry.models import RateWindow
 
 logger = logging.getLogger(__name__)
@@ -207,9 +207,8 @@ class Counter:
                 if entry is not None:
                     entry.sending, entry.pending = entry.sending - count, entry.pending + count
             self.down_until = time.monotonic() + self.RETRY_SECONDS
-        first_line = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0][:200]
         logger.warning("rate limit store unavailable (%s: %s); counting in this process only, "
-                       "trying again in %d s", type(error).__name__, first_line, self.RETRY_SECONDS)
+                       "trying again in %d s", type(error).__name__, first_line(error), self.RETRY_SECONDS)
 
     def forget_ended(self, now: float) -> None:
         """Drop the windows that ended before now (wall time), sent or not."""

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 from sqlalchemy import insert
 
 from .. import db
+from ..errors import first_line
 from ..registry.models import RateWindow
 from ..render.fonts import installed_faces
 
@@ -25,8 +26,7 @@ def database_writable(app: Flask) -> str | None:
                                                          hits=0))
             transaction.rollback()
     except Exception as error:  # any failure of the database is an answer here, not an error
-        first_line = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0]
-        return f"数据库不可写或无法连接：{first_line[:200]}"
+        return f"数据库不可写或无法连接：{first_line(error)}"
     return None
 
 
