@@ -126,9 +126,16 @@ def _person_name(value: str) -> str:
     return value
 
 
+#: what the published schema says of a name (JSON Schema's regular expressions know no
+#: "letter of any script"): no digits, no ASCII punctuation but . - ' and space, no control
+#: characters, and no punctuation or space first; _person_name checks the rest
+NAME_PATTERN = (r"^[^\s\d!-/:-@\[-`{-~\u00b7\u2022\u0000-\u001f\u007f]"
+                r"[^\d!-&(-,/:-@\[-`{-~\u0000-\u001f\u007f]*$")
+
 #: a person's name: letters of any script (rare characters such as 䶮 included), and the
 #: middle dot of minority and foreign names; never digits, formulas or markup
-PersonName = Annotated[str, BeforeValidator(_normalised), AfterValidator(_person_name)]
+PersonName = Annotated[str, BeforeValidator(_normalised), AfterValidator(_person_name),
+                       Field(min_length=1, json_schema_extra={"pattern": NAME_PATTERN})]
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -210,7 +217,8 @@ def _plausible_year(value: int) -> int:
 
 #: a calendar year as forms print it (2024 年度): from 1949 up to next year, which a unit may
 #: already be planning for
-Year = Annotated[int, Strict(), Field(ge=1949), AfterValidator(_plausible_year)]
+Year = Annotated[int, Strict(), Field(ge=1949), AfterValidator(_plausible_year),
+                 Field(json_schema_extra=lambda schema: schema.update(maximum=dt.date.today().year + 1))]
 
 
 # --- telephone numbers -----------------------------------------------------------------------
@@ -300,6 +308,10 @@ Email = Annotated[str, BeforeValidator(_email), Field(max_length=60)]
 # --- identity numbers ------------------------------------------------------------------------
 
 
+#: what a document number is made of once upper-cased and without spaces
+IDENTITY_NUMBER_CHARS = r"[0-9A-Z()（）\-]{4,30}"
+
+
 def _identity_number(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # a spreadsheet may hand over a number; an ID never starts with 0
@@ -308,13 +320,15 @@ def _identity_number(value: Any) -> str:
     value = normalise_text(value).upper().replace(" ", "")
     if not value:
         raise field_error("不能为空")
-    if not re.fullmatch(r"[0-9A-Z()（）\-]{4,30}", value):
+    if not re.fullmatch(IDENTITY_NUMBER_CHARS, value):
         raise field_error("格式错误：只能包含数字、字母、括号和连字符，4–30 位")
     return value
 
 
-#: a document number as typed; what it must look like depends on the document type
-IdentityNumber = Annotated[str, BeforeValidator(_identity_number)]
+#: a document number as typed; what it must look like depends on the document type (the
+#: published schema also admits lower-case letters, which are upper-cased)
+IdentityNumber = Annotated[str, BeforeValidator(_identity_number), Field(json_schema_extra={
+    "minLength": 4, "maxLength": 30, "pattern": r"^[0-9A-Za-z()（）\-]{4,30}$"})]
 
 
 @dataclass(frozen=True)

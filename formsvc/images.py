@@ -29,6 +29,8 @@ from .identity import field_error
 
 #: the largest file accepted (seed 003 sets none; 2 MB is what provincial upload systems allow)
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
+#: the longest photo as text: MAX_PHOTO_BYTES in base64, and room for a data: URL's head
+MAX_PHOTO_TEXT = (MAX_PHOTO_BYTES // 3 + 1) * 4 + 4096
 #: more pixels than any ID photo needs; bounds the memory a decode may take (25 MP ≈ 75 MB RGB)
 MAX_PHOTO_PIXELS = 25_000_000
 #: fewer than this per side cannot print recognisably in a 2-inch box
@@ -187,7 +189,7 @@ def decode_text(text: str, *, label: str = "照片", loc: Loc = ("photo",)) -> b
     elif text[:5].lower() == "data:":
         raise InvalidImage("的 data URL 格式错误", label=label, loc=loc)
     # base64 is four characters for three bytes: too long a text is refused before decoding it
-    if len(text) > (MAX_PHOTO_BYTES // 3 + 1) * 4 + 4096:
+    if len(text) > MAX_PHOTO_TEXT:
         raise InvalidImage(f"不能超过 {MAX_PHOTO_BYTES // (1024 * 1024)} MB", label=label, loc=loc)
     compact = re.sub(r"\s+", "", text).replace("-", "+").replace("_", "/")
     compact += "=" * (-len(compact) % 4)
@@ -230,6 +232,7 @@ PhotoField = Annotated[
         "type": "string",
         "contentEncoding": "base64",
         "contentMediaType": "image/jpeg",
+        "maxLength": MAX_PHOTO_TEXT,
         "description": "二寸照片：JPEG 或 PNG，不超过 2 MB；base64 或 data URL（data:image/jpeg;base64,…），"
                        "或以 multipart 文件上传",
     }),

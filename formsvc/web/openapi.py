@@ -50,7 +50,7 @@ STATUS_TEXT = {
     "413": "上传内容过大",
     "415": "内容类型不对",
     "422": "数据未通过校验：每处错误都列出",
-    "429": "请求过于频繁",
+    "429": "请求过于频繁，或同时进行的生成、导入过多（见 Retry-After）",
 }
 
 
@@ -125,7 +125,7 @@ def _form_paths(spec: FormSpec) -> dict[str, Any]:
             "tags": tag, "summary": f"{spec.title}：生成文件（{'、'.join(spec.formats).upper()}）",
             "parameters": [fmt], "requestBody": body,
             "responses": {"200": _file_response(spec.formats),
-                          **_error_responses("400", "404", "413", "415", "422")}}},
+                          **_error_responses("400", "404", "413", "415", "422", "429")}}},
         f"{base}/blank": {"get": {
             "tags": tag, "summary": f"{spec.title}：空白表格 / 导入模板", "parameters": [fmt],
             "responses": {"200": _file_response(spec.formats), **_error_responses("404")}}},
@@ -147,7 +147,7 @@ def _form_paths(spec: FormSpec) -> dict[str, Any]:
                         "row_numbers": {"type": "array", "items": {"type": "integer"}},
                         "errors": problems, "warnings": problems,
                     }}}}},
-                **_error_responses("400", "404", "413", "415", "422"),
+                **_error_responses("400", "404", "413", "415", "422", "429"),
             }}}
     return paths
 
