@@ -79,9 +79,10 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# one test process per core (pytest-xdist); each has its own databases, folders and Redis keys
 test: setup test-packages
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
 
 bench: setup bench-packages
 	$(PY) benchmarks/run.py

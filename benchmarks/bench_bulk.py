@@ -52,8 +52,7 @@ def tree_memory_mb(root: int) -> tuple[float, float]:
 
 
 def sheet_of(app, count: int) -> bytes:
-    from tests.jobs.conftest import people
-    from tests.sheets.workbooks import blank_template, fill
+    from tests.helpers import blank_template, fill, people
 
     return fill(blank_template(app.test_client(), "title-history"), people(count))
 
@@ -105,7 +104,7 @@ def naive_seconds_per_certificate(count: int) -> float:
     from formsvc.forms.title_history import TitleRecord
     from formsvc.registry import printing, service
     from formsvc.registry.scope import WHOLE_REGISTRY
-    from tests.jobs.conftest import people
+    from tests.helpers import people
 
     app = bench_app()
     headers = {c.header: c.name for c in columns(TitleRecord)}

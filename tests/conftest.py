@@ -1,9 +1,13 @@
-"""Fixtures: the app, its test client and CLI runner, real databases, readers for outputs."""
+"""Fixtures: the app, its test client and CLI runner, real databases migrated once per session.
+
+Helpers that tests import live in tests/helpers.py; this file holds only fixtures and hooks.
+Every fixture is safe under pytest-xdist: each test process has its own temporary folders and
+databases; a test gets a copy of the migrated SQLite file, or the process's PostgreSQL database
+emptied, never another test's data.
+"""
 
 from __future__ import annotations
 
-import io
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from formsvc import create_app
-
 from . import services
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
-ARTIFACTS = ROOT / "test-artifacts"
+from .helpers import make_app
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -36,24 +35,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def font_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fonts")
-
-
-def make_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
-             **config: Any) -> Flask:
-    instance = tmp_path / "instance"
-    monkeypatch.setenv("FORMSVC_INSTANCE_PATH", str(instance))
-    settings = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
-        "FONT_DIR": str(font_dir),
-        "OUTPUT_DIR": str(tmp_path / "jobs"),
-        "PUBLIC_URL": "https://zc.example.gov.cn",
-        "VERIFY_RATE_LIMIT": "off",
-        "WTF_CSRF_ENABLED": False,
-    }
-    settings.update(config)
-    return create_app(settings)
 
 
 @pytest.fixture
@@ -75,24 +56,44 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
+# --- databases: migrated once per session, copied for each test ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return services.migrated_sqlite(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated SQLite database of the test's own."""
+    return services.copied_sqlite(sqlite_template, tmp_path / "database")
+
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     with services.postgres_server() as url:
         yield url
 
 
-@pytest.fixture
-def postgres_url(postgres_server_url: str) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server_url: str) -> Iterator[str]:
+    """This test process's own PostgreSQL database, migrated once."""
     with services.fresh_database(postgres_server_url) as url:
+        services.migrate(url)
         yield url
 
 
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """A migrated PostgreSQL database for the test alone: the process's own, emptied."""
+    return services.emptied(postgres_database)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each registry test runs on SQLite and on a real PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
-    return request.getfixturevalue("postgres_url")
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each registry test runs on a migrated SQLite and on a migrated, real PostgreSQL."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
 
 
 @pytest.fixture(scope="session")
@@ -101,115 +102,19 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
-def sample(form_id: str) -> Any:
-    return json.loads((SAMPLES / f"{form_id}.json").read_text(encoding="utf-8"))
+# --- bulk jobs ----------------------------------------------------------------------------------
 
 
-def pdf_text(content: bytes) -> list[str]:
-    """The text of each page, as a PDF reader extracts it."""
-    from pypdf import PdfReader
+@pytest.fixture
+def jobs_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
+             sqlite_url: str) -> Iterator[Flask]:
+    """The app of the bulk-job tests: a migrated database, real worker processes."""
+    from formsvc import db
+    from formsvc.jobs.runners import runner_for
 
-    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages]
-
-
-def rendered_pdf(client: FlaskClient, form_id: str, data: Any, artifact: str) -> tuple[str, tuple[int, int]]:
-    """Render form_id from data as PDF through the API, keep it as an artifact, and read it back:
-    the text of all pages without layout spaces, and the first page's size in points."""
-    from pypdf import PdfReader
-
-    response = client.post(f"/api/v1/forms/{form_id}/render?format=pdf", json=data)
-    assert response.status_code == 200, response.get_json()
-    save_artifact(artifact, response.data)
-    box = PdfReader(io.BytesIO(response.data)).pages[0].mediabox
-    return flat("".join(pdf_text(response.data))), (round(float(box.width)), round(float(box.height)))
-
-
-def pdf_drawn_images(content: bytes) -> list[list[tuple[Any, tuple[float, ...]]]]:
-    """Per page, each image XObject the page draws, with the matrix it is drawn with (width
-    and height in points at [0] and [3], position at [4], [5]). Pages may share a resource
-    dictionary listing every image, so what is drawn is read from the content stream."""
-    from pypdf import PdfReader
-
-    pages = []
-    for page in PdfReader(io.BytesIO(content)).pages:
-        xobjects = page["/Resources"].get("/XObject", {})
-        drawn: list[tuple[Any, tuple[float, ...]]] = []
-
-        def visit(operator: bytes, operands: Any, cm: Any, tm: Any,
-                  xobjects: Any = xobjects, drawn: list = drawn) -> None:
-            if operator == b"Do":
-                xobject = xobjects[operands[0]].get_object()
-                if xobject["/Subtype"] == "/Image":
-                    drawn.append((xobject, tuple(cm)))
-
-        page.extract_text(visitor_operand_before=visit)
-        pages.append(drawn)
-    return pages
-
-
-def pdf_pages_as_images(content: bytes, dpi: int = 300) -> list[Any]:
-    """Each page rendered as a PIL image at dpi, as a printer or a scanner would see it."""
-    import pypdfium2
-
-    document = pypdfium2.PdfDocument(content)
-    try:
-        return [page.render(scale=dpi / 72).to_pil() for page in document]
-    finally:
-        document.close()
-
-
-def pdf_qr_codes(content: bytes, dpi: int = 300) -> list[list[Any]]:
-    """The QR codes zxing-cpp decodes on each page printed at dpi (zxingcpp.Barcode objects)."""
-    import zxingcpp
-
-    return [zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-            for image in pdf_pages_as_images(content, dpi)]
-
-
-def flat(text: str) -> str:
-    """Text without the line breaks and spaces that layout puts in."""
-    return "".join(text.split())
-
-
-def docx_text(content: bytes) -> str:
-    """All text of a Word document: paragraphs, then every table cell."""
-    from docx import Document
-
-    document = Document(io.BytesIO(content))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
-
-
-def save_artifact(name: str, content: bytes) -> Path:
-    """Keep an output for a person to look at (test-artifacts/ is git-ignored)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    path.write_bytes(content)
-    return path
-
-
-def docx_runs(content: bytes) -> list[tuple[str, str | None, float | None, bool | None]]:
-    """Every run of a Word document, table cells included: (text, East-Asian font, pt, bold)."""
-    from docx import Document
-    from docx.oxml.ns import qn
-
-    document = Document(io.BytesIO(content))
-    paragraphs = list(document.paragraphs)
-    for table in document.tables:
-        seen = set()
-        for row in table.rows:
-            for cell in row.cells:
-                if cell._tc not in seen:  # a merged cell appears once per grid position
-                    seen.add(cell._tc)
-                    paragraphs.extend(cell.paragraphs)
-    runs = []
-    for paragraph in paragraphs:
-        for run in paragraph.runs:
-            fonts = run._element.rPr.rFonts if run._element.rPr is not None else None
-            east_asia = fonts.get(qn("w:eastAsia")) if fonts is not None else None
-            size = run.font.size.pt if run.font.size is not None else None
-            runs.append((run.text, east_asia, size, run.font.bold))
-    return runs
+    app = make_app(tmp_path, font_dir, monkeypatch, JOB_CHUNK_SIZE=50, DATABASE_URL=sqlite_url)
+    yield app
+    runner = runner_for(app)
+    if hasattr(runner, "shutdown"):
+        runner.shutdown()
+    db.dispose(app)

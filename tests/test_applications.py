@@ -10,8 +10,18 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from .conftest import flat, pdf_drawn_images, pdf_text, sample, save_artifact
-from .sheets.workbooks import blank_template, change_row, errors_of, fill, sample_rows
+from .helpers import (
+    blank_template,
+    change_row,
+    errors_of,
+    fill,
+    flat,
+    pdf_drawn_images,
+    pdf_text,
+    sample,
+    sample_rows,
+    save_artifact,
+)
 
 URL = "/api/v1/forms/crossover-summary/applications"
 SUMMARY = "crossover-summary"

@@ -24,9 +24,17 @@ from formsvc.errors import PayloadTooLarge
 from formsvc.sheets import SheetLimits, check_workbook
 from formsvc.web.slots import slot
 
-from .conftest import make_app, sample
+from .helpers import (
+    blank_template,
+    fill,
+    make_app,
+    rezip,
+    sample,
+    sample_rows,
+    with_blank_rows,
+    with_shared_strings,
+)
 from .services import free_port, wait_for_port
-from .sheets.workbooks import blank_template, fill, rezip, sample_rows, with_blank_rows, with_shared_strings
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .conftest import pdf_text, sample
+from .helpers import pdf_text, sample
 
 
 def test_init_db_creates_the_registry(runner, app):

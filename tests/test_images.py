@@ -21,6 +21,8 @@ from formsvc.images import (
     prepare_photo,
 )
 
+from .helpers import bomb_png
+
 #: a 2-inch box at 300 dpi, in pixels
 BOX_PX = (413, 579)
 
@@ -126,10 +128,6 @@ def test_a_png_named_jpg_is_judged_by_its_content_not_its_name():
 UNDECODABLE = "照片不是有效的 JPEG 或 PNG 图片（无法解码，文件可能已损坏）"
 
 
-def _bomb(side: int) -> bytes:
-    return encoded(Image.new("1", (side, side)), "PNG", optimize=True)
-
-
 def _truncated_jpeg() -> bytes:
     raw = encoded(portrait((1200, 1680)).effect_spread(20), quality=95)
     return raw[: len(raw) * 2 // 3]
@@ -158,8 +156,8 @@ def _ten_megabytes() -> bytes:
         (_webp, "照片只能是 JPEG 或 PNG 图片（收到的是 WebP 文件）"),
         (lambda: b"%PDF-1.7\n" + b"0" * 100, "照片只能是 JPEG 或 PNG 图片（收到的是 PDF 文件）"),
         (_ten_megabytes, "照片不能超过 2 MB（收到 10.0 MB）"),
-        (lambda: _bomb(6000), "照片像素过多（6000×6000），不能超过 2500 万像素"),
-        (lambda: _bomb(30000), "照片像素过多，不能超过 2500 万像素"),
+        (lambda: bomb_png(6000), "照片像素过多（6000×6000），不能超过 2500 万像素"),
+        (lambda: bomb_png(30000), "照片像素过多，不能超过 2500 万像素"),
         (lambda: encoded(portrait((60, 80))), "照片分辨率过低（60×80 像素），宽和高至少 100 像素"),
     ],
     ids=["empty", "text", "jpeg-header-only", "truncated-jpeg", "gif", "webp", "pdf", "10-mb",
@@ -195,7 +193,7 @@ def test_truncated_files_are_refused_even_where_pillow_is_told_to_accept_them(mo
 
 def test_bombs_are_small_files():
     # what makes them dangerous: a few kilobytes that would decode to gigabytes
-    assert len(_bomb(30000)) < MAX_PHOTO_BYTES // 2
+    assert len(bomb_png(30000)) < MAX_PHOTO_BYTES // 2
 
 
 def test_another_field_and_label_can_be_named():

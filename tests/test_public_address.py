@@ -19,11 +19,8 @@ from formsvc import db, users
 from formsvc.config import public_address_warning
 from formsvc.registry.models import Certificate
 
-from .conftest import ROOT, pdf_qr_codes
-from .jobs.conftest import jobs_app, people  # noqa: F401  (jobs_app: a fixture)
-from .registry.conftest import record_data
+from .helpers import ROOT, blank_template, fill, pdf_qr_codes, people, record_data
 from .services import free_port, wait_for_port
-from .sheets.workbooks import blank_template, fill
 
 VENV_BIN = Path(sys.executable).parent
 LOOPBACK = "http://127.0.0.1:18777"
@@ -102,7 +99,7 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def loopback_app(jobs_app):  # noqa: F811  (the imported fixture)
+def loopback_app(jobs_app):
     jobs_app.config["PUBLIC_URL"] = LOOPBACK
     with jobs_app.app_context():
         users.create(db.session(), "clerk", PASSWORD, admin=True)

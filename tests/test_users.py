@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from formsvc import db, users
 
-from .conftest import make_app
+from .helpers import make_app
 
 PASSWORD = "correct horse battery"
 
@@ -20,7 +20,6 @@ PASSWORD = "correct horse battery"
 def users_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
               database_url: str) -> Iterator[Flask]:
     app = make_app(tmp_path, font_dir, monkeypatch, DATABASE_URL=database_url)
-    db.upgrade(app)
     yield app
     db.dispose(app)
 

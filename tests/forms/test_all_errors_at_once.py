@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from ..conftest import sample
-from ..sheets.workbooks import blank_template, change_row, errors_of, fill, sample_rows, upload
+from ..helpers import blank_template, change_row, errors_of, fill, sample, sample_rows, upload
 
 #: 420102199003072315 with a wrong check digit: still a man born 1990-03-07 by its digits
 WRONG_DIGIT = "420102199003072316"

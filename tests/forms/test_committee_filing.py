@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from docx import Document
 
-from ..conftest import docx_runs, flat, pdf_text, sample, save_artifact
-from .changes import setting
+from ..helpers import docx_runs, flat, pdf_text, sample, save_artifact, setting
 
 URL = "/api/v1/forms/committee-filing"
 

@@ -19,7 +19,7 @@ from formsvc.forms.crossover import CANDIDATE_SOURCES, EDUCATION
 from formsvc.forms.crossover_eligibility import anniversary
 from formsvc.identity import DOCUMENT_TYPES, official_date
 
-from ..conftest import docx_text, flat, pdf_drawn_images, pdf_text, sample, save_artifact
+from ..helpers import bomb_png, docx_text, flat, pdf_drawn_images, pdf_text, sample, save_artifact
 
 URL = "/api/v1/forms/crossover-application"
 TITLE = "武汉市专业技术人才向高技能人才贯通个人申报表"
@@ -281,12 +281,6 @@ def _truncated() -> bytes:
     return raw[: len(raw) // 2]
 
 
-def _bomb() -> bytes:
-    out = io.BytesIO()
-    Image.new("1", (30000, 30000)).save(out, "PNG")
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("how", ["json", "multipart"])
 @pytest.mark.parametrize(
     ("make", "message"),
@@ -294,7 +288,7 @@ def _bomb() -> bytes:
         (lambda: b"just some text", "照片不是有效的 JPEG 或 PNG 图片（无法解码，文件可能已损坏）"),
         (_gif, "照片只能是 JPEG 或 PNG 图片（收到的是 GIF 文件）"),
         (_truncated, "照片不是有效的 JPEG 或 PNG 图片（无法解码，文件可能已损坏）"),
-        (_bomb, "照片像素过多，不能超过 2500 万像素"),
+        (lambda: bomb_png(30000), "照片像素过多，不能超过 2500 万像素"),
         (lambda: jpeg() + b"\0" * (10 * 1024 * 1024), "照片不能超过 2 MB"),
     ],
     ids=["not-an-image", "gif", "truncated-jpeg", "decompression-bomb", "10-mb"],

@@ -13,8 +13,19 @@ from formsvc.forms import get_form
 from formsvc.forms.crossover_summary import SummaryRow
 from formsvc.sheets import ImportResult, read_rows
 
-from ..conftest import flat, pdf_text, rendered_pdf, sample, save_artifact
-from ..sheets.workbooks import blank_template, change_row, errors_of, fill, sample_rows, upload
+from ..helpers import (
+    blank_template,
+    change_row,
+    errors_of,
+    fill,
+    flat,
+    pdf_text,
+    rendered_pdf,
+    sample,
+    sample_rows,
+    save_artifact,
+    upload,
+)
 
 FORM = "crossover-summary"
 # 武人社规〔2022〕2号 附件1, as the seed prints it (its heading's 高技术人才 is a slip for 高技能人才)

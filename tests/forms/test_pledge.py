@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from docx import Document
 
-from ..conftest import docx_text, flat, pdf_text, sample, save_artifact
+from ..helpers import docx_text, flat, pdf_text, sample, save_artifact
 
 # 咸职改办〔2024〕12号 附件2, verbatim around the two blanks
 OPENING = "本人系"

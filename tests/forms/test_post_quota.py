@@ -15,9 +15,8 @@ from openpyxl import load_workbook
 
 from formsvc.forms.post_quota import PostQuotaForm, applicant_lines
 
-from ..conftest import docx_runs, docx_text, flat, pdf_text, sample, save_artifact
+from ..helpers import docx_runs, docx_text, flat, pdf_text, sample, save_artifact, setting
 from ..libreoffice import to_pdf
-from .changes import setting
 
 URL = "/api/v1/forms/post-quota"
 

@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 
 from formsvc.forms import get_form
 
-from ..conftest import flat, pdf_text, sample
+from ..helpers import flat, pdf_text, sample
 
 #: common hanzi, rare ones beyond GB 2312, and digits (which some fields refuse: the 422 path)
 ALPHABET = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工"

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from formsvc.render.xlsx import row_height_for, wrapped_lines
 
-from ..conftest import sample, save_artifact
+from ..helpers import sample, save_artifact
 from ..libreoffice import overlapping_glyphs, smallest_cjk_em, to_pdf
 
 TABULAR = ("post-quota", "title-history", "crossover-summary")

@@ -11,8 +11,19 @@ from openpyxl import load_workbook
 from formsvc.forms import get_form
 from formsvc.forms.title_history import IDENTITY_LABELS, TitleRecord, check_record
 
-from ..conftest import flat, pdf_text, rendered_pdf, sample, save_artifact
-from ..sheets.workbooks import blank_template, change_row, errors_of, fill, sample_rows, upload
+from ..helpers import (
+    blank_template,
+    change_row,
+    errors_of,
+    fill,
+    flat,
+    pdf_text,
+    rendered_pdf,
+    sample,
+    sample_rows,
+    save_artifact,
+    upload,
+)
 
 FORM = "title-history"
 # 咸职改办〔2024〕12号 附件4, as the seed prints it

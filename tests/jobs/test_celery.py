@@ -21,13 +21,8 @@ from pypdf import PdfReader
 from formsvc import db
 from formsvc.registry import tokens
 
-from ..conftest import flat, make_app
-from ..sheets.workbooks import blank_template, fill
-from .conftest import people
-from .test_jobs import post_job, wait_done
-from .test_resume import job_row, scalar
+from ..helpers import ROOT, blank_template, fill, flat, job_row, make_app, people, post_job, scalar, wait_done
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
 
 
@@ -37,7 +32,6 @@ def celery_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch, 
     app = make_app(tmp_path, font_dir, monkeypatch, DATABASE_URL=postgres_url,
                    CELERY_BROKER_URL=redis_url, CELERY_QUEUE=f"formsvc-test-{uuid.uuid4().hex[:8]}",
                    JOB_CHUNK_SIZE=20)
-    db.upgrade(app)
     yield app
     db.dispose(app)
 

@@ -9,7 +9,7 @@ from formsvc.errors import InvalidData
 from formsvc.jobs.plan import check
 from formsvc.registry.scope import WHOLE_REGISTRY
 
-from .conftest import people
+from ..helpers import people
 
 
 def _wrong_check_digit(number: str) -> str:

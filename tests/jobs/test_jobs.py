@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pypdfium2
 import zxingcpp
@@ -17,28 +15,7 @@ from sqlalchemy import func, select
 from formsvc import db
 from formsvc.registry.models import AuditEntry, Certificate
 
-from ..conftest import flat, pdf_drawn_images
-from .conftest import people, photo_zip
-
-
-def post_job(client: Any, auth: dict[str, str], sheet: bytes, photos: bytes | None = None) -> Any:
-    data: dict[str, Any] = {"sheet": (io.BytesIO(sheet), "咸宁市2019年职称数据.xlsx")}
-    if photos is not None:
-        data["photos"] = (io.BytesIO(photos), "photos.zip")
-    return client.post("/api/v1/jobs", data=data, headers=auth, content_type="multipart/form-data")
-
-
-def wait_done(client: Any, auth: dict[str, str], url: str, timeout: float = 300) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        body = client.get(url, headers=auth).get_json()
-        seen.append(body["done"])
-        if body["state"] not in ("queued", "running"):
-            body["seen"] = seen
-            return body
-        time.sleep(0.5)
-    raise AssertionError(f"job not finished after {timeout}s: {body}")
+from ..helpers import flat, pdf_drawn_images, people, photo_zip, post_job, wait_done
 
 
 def qr_on_page(document: pypdfium2.PdfDocument, index: int) -> str:

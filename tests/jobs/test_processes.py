@@ -15,7 +15,7 @@ from pathlib import Path
 
 from formsvc import db
 
-from ..conftest import make_app
+from ..helpers import make_app
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -8,35 +8,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from pypdf import PdfReader
-from sqlalchemy import create_engine, text
 
-from ..conftest import flat
-from .conftest import people
+from ..helpers import ROOT, flat, job_row, people, scalar
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "formsvc"]
-
-
-def job_row(url: str) -> tuple[str, int, int]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            row = connection.execute(text("SELECT state, done, total FROM jobs")).one_or_none()
-            return tuple(row) if row else ("", 0, 0)  # type: ignore[return-value]
-    finally:
-        engine.dispose()
-
-
-def scalar(url: str, sql: str) -> Any:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text(sql)).scalar_one()
-    finally:
-        engine.dispose()
 
 
 def test_killed_while_issuing_then_resumed_issues_each_certificate_once(jobs_app, sheet_of, tmp_path,

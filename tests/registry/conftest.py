@@ -12,37 +12,17 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from formsvc import db
-from formsvc.forms.title_history import TitleRecord
 from formsvc.registry import tokens
-from formsvc.registry.service import CertificateRequest, RegistrySettings
+from formsvc.registry.service import RegistrySettings
 
-from ..conftest import ROOT, make_app, sample
-
-SEAL = ROOT / "static" / "img" / "seal-specimen.png"
-
-
-def record_data(serial: int = 1, **changes: Any) -> dict[str, Any]:
-    """The sample title record, made distinct by its 批准文号."""
-    data = sample("certificate")
-    data["approval_number"] = f"武职改办〔2019〕{serial}号"
-    data.update(changes)
-    return data
-
-
-def title_record(serial: int = 1, **changes: Any) -> TitleRecord:
-    return TitleRecord.model_validate(record_data(serial, **changes))
-
-
-def request_for(serial: int = 1, **changes: Any) -> CertificateRequest:
-    return CertificateRequest(title_record(serial, **changes))
+from ..helpers import SEAL, make_app, record_data
 
 
 @pytest.fixture
 def registry_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
                  database_url: str) -> Iterator[Flask]:
-    """The app on a freshly migrated database: SQLite, then PostgreSQL."""
+    """The app on a migrated database of its own: SQLite, then PostgreSQL."""
     app = make_app(tmp_path, font_dir, monkeypatch, DATABASE_URL=database_url, SEAL_IMAGE=str(SEAL))
-    db.upgrade(app)
     yield app
     db.dispose(app)
 
@@ -81,6 +61,3 @@ def issued(client: FlaskClient, auth: dict[str, str]) -> dict[str, Any]:
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
-
-def code_of(certificate: dict[str, Any]) -> str:
-    return certificate["verify_url"].rsplit("/", 1)[1]

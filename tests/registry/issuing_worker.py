@@ -13,7 +13,7 @@ from formsvc.registry import service
 from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.registry.service import RegistrySettings
 
-from .conftest import request_for
+from ..helpers import request_for
 
 SETTINGS = RegistrySettings(prefix="HB", issuing_body="湖北省职称改革工作领导小组办公室",
                             public_url="https://zc.example.gov.cn")

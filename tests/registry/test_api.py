@@ -12,8 +12,7 @@ from formsvc import db
 from formsvc.registry import audit, tokens
 from formsvc.registry.scope import WHOLE_REGISTRY
 
-from ..conftest import pdf_text
-from .conftest import code_of, record_data
+from ..helpers import code_of, pdf_text, record_data
 
 CERTIFICATES = "/api/v1/certificates"
 
@@ -277,7 +276,7 @@ def test_openapi_describes_the_certificate_endpoints(client):
     ("setting", "value"), [("CERTIFICATE_PREFIX", "hb-"), ("VERIFY_RATE_LIMIT", "lots")]
 )
 def test_unusable_settings_refuse_to_start(tmp_path, font_dir, monkeypatch, setting, value):
-    from ..conftest import make_app
+    from ..helpers import make_app
 
     with pytest.raises(ValueError, match=setting):
         make_app(tmp_path, font_dir, monkeypatch, **{setting: value})

@@ -12,8 +12,7 @@ from formsvc import db
 from formsvc.registry import audit
 from formsvc.registry.scope import WHOLE_REGISTRY
 
-from ..conftest import make_app
-from .conftest import request_for
+from ..helpers import make_app, request_for
 from .test_service import issue
 
 #: a statement that would overwrite line 1 in place, per database

@@ -10,9 +10,8 @@ from formsvc import db
 from formsvc.render.fonts import FontFace
 from formsvc.web import ratelimit, readiness
 
-from ..conftest import make_app
+from ..helpers import code_of, make_app
 from ..services import free_port
-from .conftest import code_of
 from .test_ratelimit import NOW, assert_limited
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

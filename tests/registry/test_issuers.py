@@ -15,7 +15,7 @@ from formsvc.registry.numbers import make_number
 from formsvc.registry.scope import WHOLE_REGISTRY, Scope
 from formsvc.registry.search import search
 
-from .conftest import record_data, request_for
+from ..helpers import record_data, request_for
 
 CERTIFICATES = "/api/v1/certificates"
 PASSWORD = "correct horse battery"
@@ -260,11 +260,12 @@ def test_user_create_with_an_issuer_makes_an_operator(registry_app, token):
 
 
 def test_the_migration_keeps_what_existing_tokens_and_users_could_do(tmp_path, font_dir, monkeypatch,
-                                                                     database_url):
+                                                                     unmigrated_database_url):
+    database_url = unmigrated_database_url
     from alembic import command
     from sqlalchemy import text
 
-    from ..conftest import make_app
+    from ..helpers import make_app
 
     app = make_app(tmp_path, font_dir, monkeypatch, DATABASE_URL=database_url)
     command.upgrade(db.alembic_config(database_url), "0005_audit_chain")

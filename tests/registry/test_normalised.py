@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from formsvc import db
 from formsvc.registry.models import Certificate
 
-from .conftest import record_data
+from ..helpers import record_data
 
 CERTIFICATES = "/api/v1/certificates"
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -11,8 +11,7 @@ from formsvc.errors import SetupError
 from formsvc.registry import printing, service
 from formsvc.registry.scope import WHOLE_REGISTRY
 
-from ..conftest import flat, pdf_qr_codes, pdf_text
-from .conftest import SEAL, request_for
+from ..helpers import SEAL, flat, pdf_qr_codes, pdf_text, request_for
 
 
 @pytest.fixture

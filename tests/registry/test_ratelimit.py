@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import secrets
+
 import pytest
 
 from formsvc import db
 from formsvc.web import ratelimit
 from formsvc.web.ratelimit import Limit
 
-from ..conftest import make_app
-from .conftest import code_of
+from ..helpers import code_of, make_app
 
 #: the middle of an hour: the fixed window cannot end while a test runs
 NOW = 1_760_000_000 // 3600 * 3600 + 1800
@@ -91,16 +93,22 @@ def test_workers_share_the_counts_through_the_database(limited_app, issued, tmp_
 def test_counts_can_live_in_redis(registry_app, issued, redis_url, monkeypatch):
     import redis
 
-    redis.Redis.from_url(redis_url).flushdb()
+    # a client address of this test's own: the Redis database is shared with the tests running
+    # in parallel (and with Celery's queues), so nothing here may flush it or count with others
+    client_address = str(ipaddress.IPv4Address(0x0A000000 + secrets.randbelow(1 << 24)))
+    store = redis.Redis.from_url(redis_url)
+    store.delete(*store.keys(f"formsvc:rate:verify:{client_address}:*") or ["-"])
     monkeypatch.setattr(ratelimit.time, "time", lambda: NOW)
     registry_app.config.update(VERIFY_RATE_LIMIT="3/hour", RATE_LIMIT_STORAGE=redis_url)
     ratelimit.init_app(registry_app)
     client = registry_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = client_address
     url = verification_urls(issued)[1]
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
     assert_limited(client.get(url), json=True)
-    keys = redis.Redis.from_url(redis_url).keys("formsvc:rate:verify:*")
-    assert keys == [f"formsvc:rate:verify:127.0.0.1:{NOW // 3600 * 3600}".encode()]
+    keys = store.keys(f"formsvc:rate:verify:{client_address}:*")
+    assert keys == [f"formsvc:rate:verify:{client_address}:{NOW // 3600 * 3600}".encode()]
+    store.delete(*keys)
 
 
 def test_an_ipv6_client_is_its_64_prefix(limited_app, issued):

@@ -9,7 +9,7 @@ from formsvc.registry import service
 from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.registry.search import search
 
-from .conftest import request_for
+from ..helpers import request_for
 
 
 def resident_id(body: str) -> str:

@@ -21,7 +21,7 @@ from formsvc.registry.numbers import clean_number
 from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.registry.service import CertificateRequest
 
-from .conftest import request_for, title_record
+from ..helpers import request_for, title_record
 
 ISSUE_DAY = dt.date(2025, 3, 18)
 

@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from formsvc import db
 
+from ..helpers import code_of
 from ..services import free_port, wait_for_port
-from .conftest import code_of
 
 VENV_BIN = Path(sys.executable).parent
 

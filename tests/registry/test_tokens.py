@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import record_data
+from ..helpers import record_data
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ..conftest import flat, pdf_pages_as_images, pdf_qr_codes, pdf_text, save_artifact
-from .conftest import code_of, record_data
+from ..helpers import code_of, flat, pdf_pages_as_images, pdf_qr_codes, pdf_text, record_data, save_artifact
 
 #: the sample's birth date as people and programs write it: none may appear in public answers
 BIRTH_DATE_SPELLINGS = ("1985-03-12", "1985-3-12", "19850312", "1985/03/12", "1985/3/12", "1985.03.12",

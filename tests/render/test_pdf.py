@@ -47,7 +47,7 @@ def test_fetcher_serves_static_files_fonts_and_attached_images(app):
 
 
 def test_a_character_no_font_can_draw_is_a_422_naming_it(client):
-    from ..conftest import sample
+    from ..helpers import sample
 
     data = sample("pledge")
     data["applicants"][1]["name"] = "王\U000f0001"  # private use: no font has it
@@ -64,7 +64,7 @@ def test_a_character_no_font_can_draw_is_a_422_naming_it(client):
 
 
 def test_rare_characters_the_fonts_have_are_printed(client):
-    from ..conftest import flat, pdf_text, sample
+    from ..helpers import flat, pdf_text, sample
 
     data = sample("pledge")
     data["applicants"][0]["name"] = "龚䶮"

@@ -15,7 +15,7 @@ from formsvc.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaTy
 from formsvc.forms import get_form
 from formsvc.sheets import SheetLimits, check_workbook, read_rows
 
-from .workbooks import blank_template, errors_of, fill, part, rezip, sample_rows, upload
+from ..helpers import blank_template, errors_of, fill, part, rezip, sample_rows, upload
 
 FORM = "title-history"
 SHEET = "xl/worksheets/sheet1.xml"

@@ -21,7 +21,7 @@ from formsvc.sheets import read_rows
 from formsvc.sheets import reader as reader_module
 from formsvc.sheets.cells import read_cell
 
-from .workbooks import blank_template, errors_of, fill, part, rezip, sample_rows, upload
+from ..helpers import blank_template, errors_of, fill, part, rezip, sample_rows, upload
 
 
 class Person(FormModel):

@@ -20,14 +20,13 @@ from formsvc import db
 from formsvc.registry import tokens
 from formsvc.signing import signing_key
 
-from ..conftest import make_app
-from ..registry.conftest import SEAL, record_data
+from ..helpers import SEAL, make_app, record_data
 
 
 @pytest.fixture
-def signing_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    app = make_app(tmp_path, font_dir, monkeypatch, SEAL_IMAGE=str(SEAL))
-    db.upgrade(app)
+def signing_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                sqlite_url: str) -> Iterator[Flask]:
+    app = make_app(tmp_path, font_dir, monkeypatch, SEAL_IMAGE=str(SEAL), DATABASE_URL=sqlite_url)
     yield app
     db.dispose(app)
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from formsvc.errors import SetupError
 from formsvc.signing import keys, signing_key
 
-from ..conftest import make_app
+from ..helpers import make_app
 from .conftest import issue, pyhanko_status, trust_of
 
 PASSPHRASE = "correct-horse-7731"

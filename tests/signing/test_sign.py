@@ -19,9 +19,7 @@ from pypdf import PdfReader
 from formsvc.signing import keys
 from formsvc.signing.sign import FIELD_NAME, SEAL_BOX
 
-from ..conftest import pdf_text, save_artifact
-from ..jobs.conftest import people
-from ..sheets.workbooks import blank_template, fill
+from ..helpers import blank_template, fill, pdf_text, people, save_artifact
 from .conftest import pyhanko_status, trust_of
 
 

@@ -1,6 +1,6 @@
 """Browser fixtures: the app served on a free port from a throwaway instance, and headless Chromium.
 
-The live server runs the real app (CSRF on, migrations applied, an office user created) in a thread;
+The live server runs the real app (CSRF on, a migrated database, an office user created) in a thread;
 Playwright drives Debian's /usr/bin/chromium. Each page a test opens records its console errors
 (CSP violations among them) and its uncaught exceptions, so that a test can insist there are none.
 """
@@ -20,17 +20,16 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from ..conftest import ARTIFACTS, make_app
+from .. import services
+from ..helpers import OFFICE_USER, make_app
 
 CHROMIUM = os.environ.get("FORMSVC_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-OFFICE_USER = ("clerk", "correct horse battery")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = ARTIFACTS / "web"
 
 
 @dataclass
@@ -46,15 +45,16 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path) -> Iterator[LiveServer]:
+def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path,
+                sqlite_template: Path) -> Iterator[LiveServer]:
     from formsvc import db, users
 
     tmp_path = tmp_path_factory.mktemp("live")
     with pytest.MonkeyPatch.context() as monkeypatch:
         # small chunks, so that a bulk job of a few dozen rows moves its progress bar in steps
         app = make_app(tmp_path, font_dir, monkeypatch, WTF_CSRF_ENABLED=True,
-                       PUBLIC_URL="http://127.0.0.1", TESTING=False, JOB_CHUNK_SIZE=8, JOB_WORKERS=2)
-    db.upgrade(app)
+                       PUBLIC_URL="http://127.0.0.1", TESTING=False, JOB_CHUNK_SIZE=8, JOB_WORKERS=2,
+                       DATABASE_URL=services.copied_sqlite(sqlite_template, tmp_path / "database"))
     with app.app_context():
         users.create(db.session(), *OFFICE_USER, admin=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -133,19 +133,3 @@ def phone_page(browser: Any) -> Iterator[Any]:
     page.formsvc_log = log
     yield page
     context.close()
-
-
-def screenshot(page: Any, name: str) -> Path:
-    """A full-page screenshot kept in test-artifacts/web/ for a person to look at."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def log_in(page: Any, live_server: LiveServer, next_path: str = "/office/") -> None:
-    page.goto(live_server("/office/login?next=" + next_path))
-    page.get_by_label("用户名").fill(OFFICE_USER[0])
-    page.get_by_label("密码").fill(OFFICE_USER[1])
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server(next_path))

@@ -7,8 +7,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from ..helpers import screenshot
 from .a11y import check_page
-from .conftest import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -10,10 +10,8 @@ from playwright.sync_api import expect
 
 from formsvc.forms import FORMS
 
-from ..conftest import flat, pdf_text, save_artifact
-from ..sheets.workbooks import blank_template, fill, sample_rows
+from ..helpers import blank_template, fill, flat, pdf_text, sample_rows, save_artifact, screenshot
 from .a11y import check_page
-from .conftest import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import pytest
 
 from formsvc.web.api import WARNINGS_HEADER_BYTES, WARNINGS_HEADER_COUNT
 
-from ..conftest import sample
+from ..helpers import sample
 
 
 def test_the_warnings_header_is_capped_and_validate_lists_them_all(client):

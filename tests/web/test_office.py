@@ -14,16 +14,15 @@ from formsvc.registry import audit, service
 from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.web import office
 
-from ..conftest import make_app
-from ..registry.conftest import SEAL, request_for
+from ..helpers import SEAL, make_app, request_for
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def office_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    app = make_app(tmp_path, font_dir, monkeypatch, SEAL_IMAGE=str(SEAL))
-    db.upgrade(app)
+def office_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
+               sqlite_url: str) -> Iterator[Flask]:
+    app = make_app(tmp_path, font_dir, monkeypatch, SEAL_IMAGE=str(SEAL), DATABASE_URL=sqlite_url)
     with app.app_context():
         users.create(db.session(), "clerk", PASSWORD, admin=True)
     yield app
@@ -174,7 +173,7 @@ def test_audit_log_lists_the_newest_first_and_filters_by_number(office_app, cler
 
 
 def test_a_certificate_is_reprinted_and_the_print_audited(office_app, clerk, certificate):
-    from ..conftest import flat, pdf_text
+    from ..helpers import flat, pdf_text
 
     response = clerk.get(f"/office/certificates/{certificate.number}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

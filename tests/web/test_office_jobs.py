@@ -13,15 +13,13 @@ from formsvc import db, users
 from formsvc.jobs.models import Job
 from formsvc.web import uploads
 
-from ..conftest import pdf_text
-from ..jobs.conftest import jobs_app, people, photo_zip  # noqa: F401  (jobs_app: a fixture)
-from ..sheets.workbooks import blank_template, fill
+from ..helpers import blank_template, fill, pdf_text, people, photo_zip
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def office_app(jobs_app: Flask) -> Flask:  # noqa: F811  (the imported fixture)
+def office_app(jobs_app: Flask) -> Flask:
     """The bulk-job tests' app (real worker processes), with an office user; chunks of 2 rows."""
     jobs_app.config["JOB_CHUNK_SIZE"] = 2
     with jobs_app.app_context():
@@ -158,4 +156,5 @@ def test_uploads_expire_after_a_day(office_app):
     os.utime(kept(office_app)[0], (day_ago, day_ago))
     fresh = uploads.keep(office_app, uploads.Upload(b"fresh", None, "新.xlsx"))  # keeping sweeps
     assert [p.name for p in kept(office_app)] == [fresh]
-    assert stale != fresh
+    assert uploads.take(office_app, stale) is None  # swept, not merely hidden behind the fresh one
+    assert uploads.take(office_app, fresh) == uploads.Upload(b"fresh", None, "新.xlsx")

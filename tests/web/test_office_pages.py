@@ -7,9 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import sample
+from ..helpers import OFFICE_USER, log_in, sample, screenshot
 from .a11y import check_page
-from .conftest import OFFICE_USER, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -154,7 +153,7 @@ def title_rows(count: int) -> list[dict]:
 
     from stdnum.cn import ric
 
-    from ..sheets.workbooks import sample_rows
+    from ..helpers import sample_rows
 
     template = sample_rows("title-history")[0]
     rows = []
@@ -176,8 +175,7 @@ def test_bulk_issue_from_upload_to_the_print_pdf_and_a_scanned_certificate(
     from PIL import Image
     from pypdf import PdfReader, PdfWriter
 
-    from ..conftest import pdf_qr_codes, pdf_text, save_artifact
-    from ..sheets.workbooks import blank_template, fill
+    from ..helpers import blank_template, fill, pdf_qr_codes, pdf_text, save_artifact
 
     client = live_server.app.test_client()
     rows = title_rows(40)

@@ -11,7 +11,7 @@ from flask import session
 from formsvc.forms import FORMS
 from formsvc.web.security import CONTENT_SECURITY_POLICY
 
-from ..conftest import flat, make_app, pdf_text, sample
+from ..helpers import flat, make_app, pdf_text, sample
 
 PAGES = ["/", "/forms/pledge", "/forms/title-history", "/api/docs", "/office/login", "/verify"]
 
