@@ -2,8 +2,8 @@
 
 Helpers that tests import live in tests/helpers.py; this file holds only fixtures and hooks.
 Every fixture is safe under pytest-xdist: each test process has its own temporary folders and
-databases; a test gets a copy of the migrated SQLite file, or the process's PostgreSQL database
-emptied, never another test's data.
+template databases; a test gets a copy of the migrated SQLite file or PostgreSQL database,
+never another test's data.
 """
 
 from __future__ import annotations
@@ -77,17 +77,17 @@ def postgres_server_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_database(postgres_server_url: str) -> Iterator[str]:
-    """This test process's own PostgreSQL database, migrated once."""
-    with services.fresh_database(postgres_server_url) as url:
-        services.migrate(url)
-        yield url
+def postgres_template(postgres_server_url: str) -> Iterator[str]:
+    """This test process's migrated PostgreSQL database, copied for each test."""
+    with services.migrated_template(postgres_server_url) as name:
+        yield name
 
 
 @pytest.fixture
-def postgres_url(postgres_database: str) -> str:
-    """A migrated PostgreSQL database for the test alone: the process's own, emptied."""
-    return services.emptied(postgres_database)
+def postgres_url(postgres_server_url: str, postgres_template: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of the test's own."""
+    with services.fresh_database(postgres_server_url, postgres_template) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -112,15 +112,18 @@ def copied_sqlite(template: Path, folder: Path) -> str:
 
 
 @contextlib.contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """A database of its own on the server, dropped afterwards, so runs never see each other."""
+def fresh_database(server_url: str, template: str | None = None) -> Iterator[str]:
+    """A database of its own on the server (a copy of template, if given), dropped afterwards,
+    so that tests and parallel test processes never see each other's data — nor the writes of
+    threads an earlier test's app left running."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     name = f"formsvc_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -129,30 +132,15 @@ def fresh_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def emptied(url: str) -> str:
-    """The migrated database at url as the migrations left it: whoever is still connected is
-    disconnected, every table but Alembic's emptied, identities restarted. A fraction of what a
-    new database costs (creating one copies and logs a whole template, ~1 s on a busy machine)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
+@contextlib.contextmanager
+def migrated_template(server_url: str) -> Iterator[str]:
+    """The name of a database at the newest migration, to copy for each test: copying a template
+    costs a fraction of running the migrations."""
+    from sqlalchemy.engine import make_url
 
-    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-            tables = connection.execute(text(
-                "SELECT quote_ident(tablename) FROM pg_tables"
-                " WHERE schemaname = 'public' AND tablename <> 'alembic_version'")).scalars().all()
-            if tables:
-                # replica role: the audit log's append-only trigger (which refuses TRUNCATE too) is
-                # the registry's rule for the service, not for a test starting afresh
-                connection.execute(text("SET session_replication_role = replica"))
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    finally:
-        engine.dispose()
-    return url
+    with fresh_database(server_url) as url:
+        migrate(url)  # the migration's engine is disposed: nobody is connected to the template
+        yield make_url(url).database or ""
 
 
 @contextlib.contextmanager
