@@ -82,7 +82,8 @@ def test_tampering_around_the_triggers_is_reported_with_the_first_broken_line(
 
 
 def test_lines_written_before_the_chain_get_their_hashes_in_the_migration(tmp_path, font_dir, monkeypatch,
-                                                                          database_url):
+                                                                          unmigrated_database_url):
+    database_url = unmigrated_database_url
     app = make_app(tmp_path / "old", font_dir, monkeypatch, DATABASE_URL=database_url)
     try:
         config = db.alembic_config(database_url)

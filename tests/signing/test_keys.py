@@ -114,7 +114,7 @@ def test_signing_init_makes_a_new_key_and_what_the_old_one_signed_stays_valid(
     # the service restarted with the new key
     from formsvc import db
 
-    restarted = make_app(tmp_path, font_dir, monkeypatch)
+    restarted = make_app(tmp_path, font_dir, monkeypatch, DATABASE_URL=signing_app.config["DATABASE_URL"])
     try:
         assert signing_key(restarted).certificate.serial_number != old_serial
         new_client = restarted.test_client()
