@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from stdnum.cn import ric
 from werkzeug.test import TestResponse
 
@@ -437,6 +437,15 @@ def wait_done(client: Any, auth: dict[str, str], url: str, timeout: float = 300)
             return body
         time.sleep(0.5)
     raise AssertionError(f"job not finished after {timeout}s: {body}")
+
+
+def certificate_count(app: Flask) -> int:
+    """Certificates in the app's registry."""
+    from formsvc import db
+    from formsvc.registry.models import Certificate
+
+    with db.transaction(app) as session:
+        return session.scalar(select(func.count()).select_from(Certificate))
 
 
 def job_row(url: str) -> tuple[str, int, int]:

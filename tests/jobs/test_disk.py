@@ -15,8 +15,7 @@ from formsvc.jobs import work
 from formsvc.jobs.models import Job
 from formsvc.jobs.runners import failure_message, submit
 
-from .conftest import people
-from .test_jobs import certificate_count, post_job
+from ..helpers import certificate_count, people, post_job
 
 Usage = namedtuple("Usage", "total used free")
 

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pypdfium2
 import zxingcpp
-from flask import Flask
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from formsvc import db
 from formsvc.registry.models import AuditEntry, Certificate
 
-from ..helpers import flat, pdf_drawn_images, people, photo_zip, post_job, wait_done
+from ..helpers import certificate_count, flat, pdf_drawn_images, people, photo_zip, post_job, wait_done
 
 
 def qr_on_page(document: pypdfium2.PdfDocument, index: int) -> str:
@@ -23,11 +22,6 @@ def qr_on_page(document: pypdfium2.PdfDocument, index: int) -> str:
     codes = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     assert len(codes) == 1, f"page {index + 1}: {len(codes)} QR codes"
     return codes[0].text
-
-
-def certificate_count(app: Flask) -> int:
-    with db.transaction(app) as session:
-        return session.scalar(select(func.count()).select_from(Certificate))
 
 
 def test_a_sheet_becomes_one_print_pdf_in_sheet_order(jobs_app, auth, sheet_of):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from ..helpers import screenshot
 from .a11y import check_page
-from .conftest import screenshot
 from .test_office_pages import issue_samples
 
 pytestmark = pytest.mark.browser
