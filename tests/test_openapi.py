@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 
 from formsvc.forms import FORMS
 
-from .conftest import sample
+from .helpers import sample
 
 
 def test_openapi_document_is_valid_and_complete(app, client):

@@ -20,7 +20,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from formsvc import db
 from formsvc.registry import tokens
 
-from .conftest import make_app
+from . import services
+from .helpers import make_app
 
 #: examples per operation and per way of calling it
 MAX_EXAMPLES = 20
@@ -28,11 +29,13 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 
 @pytest.fixture(scope="module")
-def fuzzed_app(tmp_path_factory: pytest.TempPathFactory, font_dir: Path) -> Iterator[Flask]:
+def fuzzed_app(tmp_path_factory: pytest.TempPathFactory, font_dir: Path,
+               sqlite_template: Path) -> Iterator[Flask]:
+    folder = tmp_path_factory.mktemp("fuzz")
     with pytest.MonkeyPatch.context() as monkeypatch:
         # generated requests come one after another from one client: no slot is ever busy
-        app = make_app(tmp_path_factory.mktemp("fuzz"), font_dir, monkeypatch, HEAVY_PER_CLIENT=4)
-    db.upgrade(app)
+        app = make_app(folder, font_dir, monkeypatch, HEAVY_PER_CLIENT=4,
+                       DATABASE_URL=services.copied_sqlite(sqlite_template, folder / "database"))
     with app.app_context():
         app.config["FUZZ_TOKEN"] = tokens.create(db.session(), "模糊测试")
     yield app
