@@ -59,8 +59,10 @@ def set_fonts(target: Run | object, east_asia: str, size: float | None = None,
 
 
 def new_document(*, landscape: bool = False, paper: str = "A4",
-                 margins_mm: tuple[float, float, float, float] = (25, 22, 22, 22)) -> WordDocument:
-    """A document whose Normal style is 仿宋 三号, on A4 (or A3) with official margins."""
+                 margins_mm: tuple[float, float, float, float] = (25, 22, 22, 22),
+                 attachment: str | None = None) -> WordDocument:
+    """A document whose Normal style is 仿宋 三号, on A4 (or A3) with official margins; the
+    notice's 附件N (attachment) stands top left in the page header, above the form."""
     document = Document()
     section = document.sections[0]
     width, height = {"A4": (210, 297), "A3": (297, 420)}[paper]
@@ -75,6 +77,9 @@ def new_document(*, landscape: bool = False, paper: str = "A4",
     set_fonts(normal, FANGSONG, SANHAO)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.space_after = Pt(0)
+    if attachment:
+        header = section.header.paragraphs[0]
+        set_fonts(header.add_run(attachment), HEITI, SANHAO)
     document.core_properties.author = "formsvc"
     document.core_properties.comments = "由 form_templates 中的构建脚本生成，请勿手工修改后提交"
     return document

@@ -20,8 +20,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from formsvc.forms.tabular import Column
 
-#: the font every Chinese Excel install has
+#: the fonts every Chinese Excel install has
 SONG = "宋体"
+HEITI_NAME = "黑体"
 #: cell number formats: dates as the notices write them (2019-10-01), and text for numbers
 #: such as identity numbers, which Excel would otherwise turn into 4.20102E+17
 DATE_FORMAT = "yyyy-mm-dd"
@@ -150,7 +151,7 @@ def input_hint(sheet: Worksheet, column: int, first_row: int, last_row: int, *,
 def print_setup(sheet: Worksheet, *, paper: str = "A4", landscape: bool = True,
                 title_rows: str | None = None, area: str | None = None,
                 one_page: bool = False, title_columns: str | None = None,
-                fit_width: bool = True) -> None:
+                fit_width: bool = True, attachment: str | None = None) -> None:
     """Print on one page width, the header repeated on every page.
 
     A form sheet (one_page) prints its area on exactly one page, centred, as the paper form. A
@@ -169,6 +170,11 @@ def print_setup(sheet: Worksheet, *, paper: str = "A4", landscape: bool = True,
         sheet.page_setup.pageOrder = "overThenDown"
     if title_columns:
         sheet.print_title_cols = title_columns
+    if attachment:
+        # the notice's 附件N, printed top left above the sheet (a cell would move the table)
+        sheet.oddHeader.left.text = attachment
+        sheet.oddHeader.left.font = f"{HEITI_NAME},Regular"
+        sheet.oddHeader.left.size = 14
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     if one_page:
         sheet.print_options.horizontalCentered = True

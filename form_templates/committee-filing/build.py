@@ -35,7 +35,7 @@ def label(cell: kit._Cell, text: str) -> None:
 
 
 def build(out_dir: Path) -> list[Path]:
-    document = kit.new_document(margins_mm=(20, 18, 16, 18))
+    document = kit.new_document(margins_mm=(20, 18, 16, 18), attachment="附件3")
     kit.title(document, tag("doc.city or '＿＿市'") + "职称评审委员会核准备案表",
               space_after_pt=14)
     grid = kit.table(document, len(ROWS) + 2, WIDTHS_MM)

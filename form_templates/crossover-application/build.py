@@ -50,7 +50,7 @@ HEIGHTS_MM = (13, 13, 13, 13, 11, 11, 13, 26, 28, 28, 28)
 
 
 def build(out_dir: Path) -> list[Path]:
-    document = kit.new_document(margins_mm=(15, 20, 12, 20))
+    document = kit.new_document(margins_mm=(15, 20, 12, 20), attachment="附件2")
     kit.title(document, TITLE, size=kit.XIAOER, space_after_pt=12)
     grid = kit.table(document, rows=len(HEIGHTS_MM), widths_mm=WIDTHS_MM)
     for row, height in enumerate(HEIGHTS_MM):

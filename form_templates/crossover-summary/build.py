@@ -68,7 +68,7 @@ def build(out_dir: Path) -> list[Path]:
     # 32 columns shrunk onto one A3 page print at 4-5 pt: at full size (11 pt) over several
     # pages, the title rows and 序号/姓名 repeated on each
     kit.print_setup(sheet, paper="A3", landscape=True, title_rows=f"1:{HEADER_ROW}",
-                    title_columns="A:B", fit_width=False)
+                    title_columns="A:B", fit_width=False, attachment="附件1")
     kit.notes_sheet(workbook, "填表说明", NOTES_HEADING, NOTES)
     path = out_dir / "form.xlsx"
     kit.save(workbook, path)

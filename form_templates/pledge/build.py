@@ -17,7 +17,7 @@ PEN_ROOM = "\u00a0" * 20
 
 
 def build(out_dir: Path) -> list[Path]:
-    document = kit.new_document()
+    document = kit.new_document(attachment="附件2")
     for _ in range(2):
         kit.paragraph(document, "")
     kit.title(document, "诚信承诺书", space_after_pt=24)

@@ -58,7 +58,7 @@ def tag(expression: str) -> str:
 
 
 def build_docx(path: Path) -> None:
-    document = kit.new_document(margins_mm=(15, 16, 12, 16))
+    document = kit.new_document(margins_mm=(15, 16, 12, 16), attachment="附件1")
     kit.title(document, YEAR + TITLE, space_after_pt=8)
     kit.paragraph(document, "填报单位（盖章）：{{ doc.unit or '' }}", size=kit.SIHAO, line_pt=26)
     kit.paragraph(document, "填报时间：{{ doc.date|date_or_blank }}", size=kit.SIHAO, line_pt=26,
@@ -163,7 +163,7 @@ def build_xlsx(path: Path) -> None:
         xl.merged_line(sheet, row, note if index == 0 else "\u3000\u3000\u3000" + note, 6,
                        size=kit.WUHAO, height=15 if len(note) < 60 else 56)
         sheet.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
-    xl.print_setup(sheet, landscape=False, area=f"A1:F{row}", one_page=True)
+    xl.print_setup(sheet, landscape=False, area=f"A1:F{row}", one_page=True, attachment="附件1")
     xl.save(workbook, path)
 
 

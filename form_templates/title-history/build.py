@@ -43,7 +43,7 @@ def build(out_dir: Path) -> list[Path]:
     # shrunk onto one page width the sheet prints at 5-6 pt: at full size over two pages
     # across, the title rows and 姓名 repeated on each
     kit.print_setup(sheet, paper="A4", landscape=True, title_rows=f"1:{HEADER_ROW}",
-                    title_columns="A:A", fit_width=False)
+                    title_columns="A:A", fit_width=False, attachment="附件4")
     kit.notes_sheet(workbook, "备注", NOTES_HEADING, NOTES)
     path = out_dir / "form.xlsx"
     kit.save(workbook, path)

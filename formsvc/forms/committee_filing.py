@@ -48,8 +48,10 @@ class ReviewYear(FormModel):
         return f"{self.year} 年，评审 {self.reviewed} 人，通过 {self.passed} 人。"
 
 
-#: a year of 近三年评审情况 not yet filled in
-BLANK_REVIEW = "＿＿＿＿年，评审＿＿＿人，通过＿＿＿人。"
+#: the blank form as the seed prints it (附件3): its title names 咸宁市, and 近三年评审情况 names
+#: the years 2021-2023, the counts (XXX in the seed) left for the committee to fill in
+BLANK_PLACE = "咸宁市"
+BLANK_REVIEWS = tuple(f"{year} 年，评审＿＿＿人，通过＿＿＿人。" for year in (2021, 2022, 2023))
 
 
 class CommitteeFilingForm(FormModel):
@@ -112,9 +114,9 @@ def rules(form: CommitteeFilingForm) -> Findings:
 def documents(form: CommitteeFilingForm | None) -> list[Document]:
     if form is None:
         return [Document("职称评审委员会核准备案表", {
-            "city": None, "name": None, "scope": None, "level": None, "organizer": None,
+            "city": BLANK_PLACE, "name": None, "scope": None, "level": None, "organizer": None,
             "office": None, "address": None, "phone": None, "head": None, "head_post": None,
-            "experts": None, "rules": None, "reviews": [BLANK_REVIEW] * 3, "practice": None,
+            "experts": None, "rules": None, "reviews": list(BLANK_REVIEWS), "practice": None,
             "practice_box": EMPTY_BOX, "annexes": [],
         })]
     annexes = Continuations()

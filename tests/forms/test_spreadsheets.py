@@ -85,3 +85,28 @@ def test_the_summary_prints_at_full_size_over_pages_with_its_titles_repeated(cli
     table_pages = [page for page in pages if "序号" in page]
     assert len(table_pages) >= 2
     assert all(title in page and "姓名" in page for page in table_pages)
+
+
+#: the 附件 number of each form in its notice (咸职改办〔2024〕12号, 武人社规〔2022〕2号)
+ATTACHMENTS = {"post-quota": "附件1", "pledge": "附件2", "committee-filing": "附件3",
+               "title-history": "附件4", "crossover-summary": "附件1", "crossover-application": "附件2"}
+
+
+@pytest.mark.parametrize("form_id", sorted(ATTACHMENTS))
+def test_every_blank_form_carries_its_附件_marker_in_every_format(client, form_id):
+    from docx import Document
+
+    from formsvc.forms import get_form
+
+    from ..conftest import pdf_text
+
+    marker = ATTACHMENTS[form_id]
+    assert get_form(form_id).source.endswith(marker)
+    for extension in get_form(form_id).formats:
+        content = client.get(f"/api/v1/forms/{form_id}/blank?format={extension}").data
+        if extension == "pdf":
+            assert marker in pdf_text(content)[0].splitlines()
+        elif extension == "docx":
+            assert Document(io.BytesIO(content)).sections[0].header.paragraphs[0].text == marker
+        else:
+            assert load_workbook(io.BytesIO(content)).worksheets[0].oddHeader.left.text == marker
