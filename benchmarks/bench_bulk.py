@@ -102,21 +102,21 @@ def naive_seconds_per_certificate(count: int) -> float:
     from formsvc import db
     from formsvc.forms.tabular import columns
     from formsvc.forms.title_history import TitleRecord
-    from formsvc.registry import printing, service
+    from formsvc.registry import issuing, printing, records
     from formsvc.registry.scope import WHOLE_REGISTRY
     from tests.helpers import people
 
     app = bench_app()
     headers = {c.header: c.name for c in columns(TitleRecord)}
     requests = [
-        service.CertificateRequest(TitleRecord.model_validate(
+        issuing.CertificateRequest(TitleRecord.model_validate(
             {headers[k]: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}))
         for row in people(count, batch="99")
     ]
     with app.app_context():
-        settings = service.RegistrySettings.from_config(app.config)
+        settings = records.RegistrySettings.from_config(app.config)
         start = time.perf_counter()
-        issued = service.issue_many(db.session(), requests, actor="bench", settings=settings,
+        issued = issuing.issue_many(db.session(), requests, actor="bench", settings=settings,
                                     scope=WHOLE_REGISTRY)
         writer = PdfWriter()
         for result in issued:

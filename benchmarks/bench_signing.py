@@ -14,7 +14,7 @@ CHUNK = 50
 def bench(report: Report) -> None:
     from bench_verify import issue_certificates
 
-    from formsvc.registry import printing, service
+    from formsvc.registry import printing, records
     from formsvc.render.compose import single_pages
     from formsvc.signing import signed_pdf, signing_key
     from formsvc.signing.archive import public_record
@@ -22,7 +22,7 @@ def bench(report: Report) -> None:
 
     app = bench_app()
     certificates = issue_certificates(app, CHUNK)
-    settings = service.RegistrySettings.from_config(app.config)
+    settings = records.RegistrySettings.from_config(app.config)
     seal = printing.seal_from_config(app.config)
     with app.app_context():
         def chunk() -> bytes:

@@ -28,26 +28,26 @@ def issue_certificates(app, count: int) -> list:
     """count certificates in the registry, as the service issues them."""
     from formsvc import db
     from formsvc.forms.title_history import TitleRecord
-    from formsvc.registry import service
+    from formsvc.registry import issuing, records
     from formsvc.registry.scope import WHOLE_REGISTRY
 
     data = json.loads((ROOT / "samples" / "certificate.json").read_text(encoding="utf-8"))
     requests = [
-        service.CertificateRequest(
+        issuing.CertificateRequest(
             TitleRecord.model_validate({**data, "approval_number": f"武职改办〔2019〕{serial}号"}))
         for serial in range(1, count + 1)
     ]
     with app.app_context():
-        settings = service.RegistrySettings.from_config(app.config)
-        issued = service.issue_many(db.session(), requests, actor="bench", settings=settings,
+        settings = records.RegistrySettings.from_config(app.config)
+        issued = issuing.issue_many(db.session(), requests, actor="bench", settings=settings,
                                     scope=WHOLE_REGISTRY)
     return [i.certificate for i in issued]
 
 
 def certificate_pdf(app, certificate, report: Report) -> None:
-    from formsvc.registry import printing, service
+    from formsvc.registry import printing, records
 
-    settings = service.RegistrySettings.from_config(app.config)
+    settings = records.RegistrySettings.from_config(app.config)
     seal = printing.Seal.from_file(ROOT / "static" / "img" / "seal-specimen.png")
     with app.app_context():
 

@@ -55,7 +55,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     installed_faces()  # no Chinese fonts: refuse to start, saying which package to install
 
-    from . import cli, db, errors, signing
+    from . import cli, db, errors, signing, users
+    from .registry import audit, tokens
     from .web import (
         api,
         applications,
@@ -74,6 +75,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     db.init_app(app)
     cli.init_app(app)
+    # the command groups of the features: flask user …, token …, audit …
+    users.init_app(app)
+    tokens.init_app(app)
+    audit.init_app(app)
     signing.init_app(app)
     slots.init_app(app)
     app.register_blueprint(api.bp)

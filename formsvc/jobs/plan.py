@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidData, InvalidImage, Problem
 from ..forms import title_history
 from ..images import Photo, prepare_photo
-from ..registry import service
+from ..registry import issuing
+from ..registry.issuing import CertificateRequest
 from ..registry.scope import Scope
-from ..registry.service import CertificateRequest
 from ..sheets.photos import read_photo_archive
 from ..sheets.reader import ImportResult, locate, read_rows
 from .models import QUEUED, Job, JobChunk
@@ -79,12 +79,12 @@ def _certificate_problems(session: Session, result: ImportResult, photos: Mappin
     found: list[Problem] = []
     first_row: dict[tuple[str, str, str], int] = {}
     for index, request in enumerate(requests):
-        for problem in service.problems_of(request, (index,))[0]:
+        for problem in issuing.problems_of(request, (index,))[0]:
             found.append(Problem(("rows", numbers[index], *problem.loc[1:]), problem.msg))
         earlier = first_row.setdefault(request.key, numbers[index])
         if earlier != numbers[index]:
             found.append(Problem(("rows", numbers[index], "id_number"), f"与第{earlier}行{SAME_CERTIFICATE}"))
-    for problem in service.conflicts(session, requests, scope):
+    for problem in issuing.conflicts(session, requests, scope):
         index = int(problem.loc[0])
         found.append(Problem(("rows", numbers[index], "id_number"), problem.msg))
     problems = locate(SPEC, sorted(found, key=lambda p: int(p.loc[1]))) if found else []

@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 
 from .. import db
 from ..errors import InsufficientStorage
-from ..registry import audit, service
+from ..registry import audit, issuing
 from ..registry.models import utcnow
 from ..registry.printing import render_certificates, seal_from_config
+from ..registry.records import RegistrySettings
 from ..registry.scope import Scope
-from ..registry.service import RegistrySettings
 from ..render.compose import StreamingPdfWriter, single_pages
 from ..signing import signed_pdf
 from .models import DONE, FAILED, RUNNING, STATE_TEXT, UNFINISHED, Job, JobChunk
@@ -226,7 +226,7 @@ def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) ->
     settings = RegistrySettings.from_config(app.config)
     requests = read_chunk(folder, chunk)
     # a job issues for the issuer that submitted it (none: an admin or the command line)
-    issued = service.issue_many(session, requests, actor=job.created_by, settings=settings,
+    issued = issuing.issue_many(session, requests, actor=job.created_by, settings=settings,
                                 scope=Scope(job.issuer_id))
     session.execute(update(JobChunk).where(JobChunk.job_id == job.id, JobChunk.index == chunk.index)
                     .values(issued=True))

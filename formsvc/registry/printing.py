@@ -7,15 +7,19 @@ which is how bulk printing renders its chunks.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from ..errors import SetupError
 from ..forms.base import Document
 from ..render import Rendered, pdf, templates_for
-from .service import CertificateRecord, RegistrySettings
+from . import audit
+from .records import CertificateRecord, RegistrySettings, find
+from .scope import Scope
 
 TEMPLATE = "certificate"
 SEAL_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
@@ -89,3 +93,19 @@ def render_certificates(
     documents = [certificate_document(c, settings, seal) for c in certificates]
     draw = pdf.render_layered if len(documents) > 1 else pdf.render
     return draw(templates_for(TEMPLATE, override_root), documents, font_dir=font_dir)
+
+
+def certificate_pdf(
+    session: Session, number: str, *, scope: Scope, actor: str, settings: RegistrySettings,
+    seal: Seal | None = None, finish: Callable[[CertificateRecord, bytes], bytes] | None = None,
+) -> tuple[CertificateRecord, Rendered]:
+    """One certificate of scope as PDF, photo included, for actor, who is recorded in the audit
+    log as having printed it once the PDF is made. finish (signing) turns the rendered bytes into
+    the ones handed out. NotFound like records.find."""
+    certificate = find(session, number, scope=scope, with_photo=True)
+    rendered = render_certificates([certificate], settings, seal)
+    if finish is not None:
+        rendered = Rendered(finish(certificate, rendered.content), rendered.extension)
+    audit.record(session, actor, "print", certificate.number)
+    session.commit()
+    return certificate, rendered

@@ -6,8 +6,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .models import Certificate
+from .records import CertificateRecord, certificate_record
 from .scope import Scope
-from .service import CertificateRecord, certificate_record
 
 SEARCH_LIMIT = 100
 

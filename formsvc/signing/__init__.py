@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from ..registry.service import CertificateRecord, RegistrySettings
+from ..registry.records import CertificateRecord, RegistrySettings
 from .archive import public_record
 from .keys import SigningKey, from_config
 from .sign import sign_certificate, timestamper_for

@@ -30,7 +30,8 @@ from pyhanko.pdf_utils.metadata.model import (
 from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
 
 from ..identity import mask_identity_number
-from ..registry.service import CertificateRecord, PublicCertificate, RegistrySettings
+from ..registry.records import CertificateRecord, RegistrySettings
+from ..registry.verifying import PublicCertificate
 
 #: the embedded file's name, which HR systems look for
 RECORD_FILE = "certificate.json"

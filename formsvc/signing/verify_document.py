@@ -28,9 +28,9 @@ from ..errors import InvalidData, NotFound, PayloadTooLarge
 from ..forms.base import title_of
 from ..forms.title_history import TitleRecord
 from ..identity import official_date
-from ..registry import service
+from ..registry import verifying
 from ..registry.models import STATUS_VALID
-from ..registry.service import NOT_FOUND, Verification
+from ..registry.verifying import NOT_FOUND, Verification
 from . import inspect
 from .archive import RECORD_FIELDS, RECORD_FORMAT
 
@@ -337,7 +337,7 @@ def _fields(record: Mapping[str, Any], registry: Verification,
         given = record.get(name)
         if name == "verify_url":
             # the code stays secret: only whether the file's code opens this same certificate
-            by_code = service.verify(connection, _code_of(given))
+            by_code = verifying.verify(connection, _code_of(given))
             opened = by_code.certificate
             same = opened is not None and opened.number == registry.certificate.number
             checks.append(FieldCheck(name, given if isinstance(given, str) else None, None, same))
@@ -359,7 +359,7 @@ def check_document(data: bytes, anchors: Sequence[bytes], connection: Session | 
         return DocumentCheck(**found, record_problem=problem)
     number = record["number"]
     try:
-        registry = service.look_up(connection, number, record["name"])
+        registry = verifying.look_up(connection, number, record["name"])
     except (InvalidData, NotFound):
         registry = Verification(NOT_FOUND)
     if not registry.found:

@@ -15,11 +15,11 @@ from ..errors import InvalidData
 from ..forms.base import problems_from
 from ..forms.title_history import TitleRecord
 from ..images import PhotoField
-from ..registry import audit, printing, service, tokens
+from ..registry import issuing, printing, records, revoking, tokens
+from ..registry.issuing import CertificateRequest
 from ..registry.levels import Level
+from ..registry.records import CertificateRecord, RegistrySettings
 from ..registry.scope import Scope
-from ..registry.service import CertificateRecord, CertificateRequest, RegistrySettings
-from ..render import Rendered
 from ..signing import signed_pdf
 from .api import SAMPLES
 from .http import json_body, send_rendered
@@ -93,7 +93,7 @@ def order_from(data: Any) -> tuple[CertificateRequest, list[Any]]:
         raise InvalidData(problems_from(error, CertificateOrder)) from None
     record = TitleRecord.model_construct(**{name: getattr(order, name) for name in TitleRecord.model_fields})
     wanted = CertificateRequest(record, photo=order.photo, level=order.level)
-    errors, warnings = service.problems_of(wanted)
+    errors, warnings = issuing.problems_of(wanted)
     if errors:
         raise InvalidData(errors, warnings=warnings)
     return wanted, warnings
@@ -112,7 +112,7 @@ def order_from(data: Any) -> tuple[CertificateRequest, list[Any]]:
 @token_required("issue")
 def issue() -> tuple[Response, int]:
     wanted, warnings = order_from(json_body())
-    issued = service.issue(db.session(), wanted, actor=actor(), settings=settings(),
+    issued = issuing.issue(db.session(), wanted, actor=actor(), settings=settings(),
                            scope=issuer_scope())
     body = certificate_json(issued.certificate)
     body["warnings"] = [w.as_json() for w in warnings]
@@ -127,11 +127,7 @@ def issue() -> tuple[Response, int]:
            errors=("401", "403", "404", "422"))
 @token_required("read")
 def read(number: str) -> Response:
-    session = db.session()
-    certificate = service.find(session, number, scope=issuer_scope())
-    audit.record(session, actor(), "read", certificate.number)
-    session.commit()
-    return jsonify(certificate_json(certificate))
+    return jsonify(certificate_json(records.read(db.session(), number, scope=issuer_scope(), actor=actor())))
 
 
 @bp.get("/<number>/pdf")
@@ -146,15 +142,11 @@ def pdf(number: str) -> Response:
 def send_certificate_pdf(number: str, who: str, scope: Scope) -> Response:
     """A certificate of scope as PDF, signed, recorded in the audit log as printed by who (the API
     and the office)."""
-    session = db.session()
-    certificate = service.find(session, number, scope=scope, with_photo=True)
-    rendered = printing.render_certificates(
-        [certificate], settings(), printing.seal_from_config(current_app.config)
-    )
-    signed = Rendered(signed_pdf(certificate, settings(), rendered.content), "pdf")
-    audit.record(session, who, "print", certificate.number)
-    session.commit()
-    return send_rendered(signed, f"职称证书-{certificate.number}-{certificate.record.name}")
+    certificate, rendered = printing.certificate_pdf(
+        db.session(), number, scope=scope, actor=who, settings=settings(),
+        seal=printing.seal_from_config(current_app.config),
+        finish=lambda certificate, pdf: signed_pdf(certificate, settings(), pdf))
+    return send_rendered(rendered, f"职称证书-{certificate.number}-{certificate.record.name}")
 
 
 @bp.post("/<number>/revoke")
@@ -167,17 +159,11 @@ def send_certificate_pdf(number: str, who: str, scope: Scope) -> Response:
 )
 @token_required("revoke")
 def revoke(number: str) -> Response:
-    body = json_body()
-    try:
-        reason = service.Revocation.model_validate(body).reason
-    except ValidationError as error:
-        raise InvalidData(problems_from(error, service.Revocation)) from None
-    certificate = service.revoke(db.session(), number, reason=reason, actor=actor(), scope=issuer_scope())
+    reason = revoking.reason_of(json_body())
+    certificate = revoking.revoke(db.session(), number, reason=reason, actor=actor(), scope=issuer_scope())
     return jsonify(certificate_json(certificate))
 
 
 def init_app(app: Flask) -> None:
     RegistrySettings.from_config(app.config)  # a prefix that cannot stand in a number: refuse to start
     app.register_blueprint(bp)
-    tokens.init_app(app)
-    audit.init_app(app)

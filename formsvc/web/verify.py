@@ -23,8 +23,8 @@ from flask import (
 from .. import db
 from ..errors import InvalidData, NotFound, RateLimited
 from ..identity import official_date
-from ..registry import service
-from ..registry.service import Verification
+from ..registry import verifying
+from ..registry.verifying import Verification
 from . import ratelimit
 from .openapi import operation
 
@@ -51,7 +51,7 @@ def verified(code: str) -> Verification:
     # a pooled connection without an ORM session: verification is the hot path of the public
     # service, and reads one row
     with db.engine_for(current_app).connect() as connection:
-        return service.verify(connection, code)
+        return verifying.verify(connection, code)
 
 
 @bp.get("/api/v1/verify/<code>")
@@ -93,7 +93,7 @@ def look_up_page() -> Response:
         ratelimit.check(SCOPE)
         refuse_locked_look_ups(number)
         try:
-            verification = service.look_up(db.session(), number, name)
+            verification = verifying.look_up(db.session(), number, name)
         except InvalidData as error:
             errors["number"] = error.problems[0].msg
         else:

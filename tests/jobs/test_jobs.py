@@ -114,7 +114,7 @@ def test_jobs_need_a_token_and_belong_to_their_issuer(jobs_app, auth, sheet_of):
 
 
 def test_a_sheet_with_another_issuers_records_issues_nothing_and_names_no_one(jobs_app, auth, sheet_of):
-    from formsvc.registry import service, tokens
+    from formsvc.registry import issuing, tokens
 
     client = jobs_app.test_client()
     rows = people(4)
@@ -129,7 +129,7 @@ def test_a_sheet_with_another_issuers_records_issues_nothing_and_names_no_one(jo
     response = post_job(client, other, sheet_of(rows[1:]))
     assert response.status_code == 422
     [error] = response.get_json()["errors"]
-    assert error["loc"][0] == "rows" and error["msg"].endswith(service.OTHER_ISSUER)
+    assert error["loc"][0] == "rows" and error["msg"].endswith(issuing.OTHER_ISSUER)
     text = response.get_data(as_text=True)
     assert not any(number in text for number in theirs) and "咸宁市职改办" not in text
     assert certificate_count(jobs_app) == 2

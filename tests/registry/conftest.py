@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from formsvc import db
 from formsvc.registry import tokens
-from formsvc.registry.service import RegistrySettings
+from formsvc.registry.records import RegistrySettings
 
 from ..helpers import SEAL, make_app, record_data
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 
 from formsvc.db import make_engine
-from formsvc.registry import service
+from formsvc.registry import issuing
+from formsvc.registry.records import RegistrySettings
 from formsvc.registry.scope import WHOLE_REGISTRY
-from formsvc.registry.service import RegistrySettings
 
 from ..helpers import request_for
 
@@ -33,7 +33,7 @@ def issue_all(url: str, serials: list[int], threads: int, seed: int, start: Any)
         got = {}
         with sessions() as session:
             for serial in order:
-                issued = service.issue(session, requests[serial], scope=WHOLE_REGISTRY,
+                issued = issuing.issue(session, requests[serial], scope=WHOLE_REGISTRY,
                                        actor=f"worker-{seed}-{worker}", settings=SETTINGS)
                 got[serial] = issued.certificate.number
         return got

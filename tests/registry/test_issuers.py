@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from formsvc import db, users
 from formsvc.errors import Conflict
-from formsvc.registry import audit, service, tokens
+from formsvc.registry import audit, issuing, records, revoking, tokens
 from formsvc.registry.numbers import make_number
 from formsvc.registry.scope import WHOLE_REGISTRY, Scope
 from formsvc.registry.search import search
@@ -70,7 +70,7 @@ def test_re_issuing_another_issuers_record_is_a_conflict_naming_no_one(client, a
     response = client.post(CERTIFICATES, json=record_data(**changes), headers=other)
     assert response.status_code == 409
     [error] = response.get_json()["errors"]
-    assert error["msg"] == service.OTHER_ISSUER
+    assert error["msg"] == issuing.OTHER_ISSUER
     text = response.get_data(as_text=True)
     assert issued["number"] not in text and "人社局职改办" not in text and issued["verify_url"] not in text
     # and the first issuer still gets its own certificate back
@@ -109,8 +109,8 @@ def test_a_token_without_the_scope_is_403_naming_it(client, registry_app, scoped
     headers = scoped("受限令牌", *scopes)
     # the limited token's own certificate, issued through the command line's scope for it
     with registry_app.app_context():
-        settings = service.RegistrySettings.from_config(registry_app.config)
-        mine = service.issue(db.session(), request_for(1), actor="test", settings=settings,
+        settings = records.RegistrySettings.from_config(registry_app.config)
+        mine = issuing.issue(db.session(), request_for(1), actor="test", settings=settings,
                              scope=Scope(tokens.issuer_named(db.session(), "受限令牌").id)).certificate
     path = CERTIFICATES if suffix == "" and method == "post" else f"{CERTIFICATES}/{mine.number}{suffix}"
     data = record_data(2) if body == "record" else body
@@ -127,14 +127,14 @@ def test_a_read_only_token_reads_but_cannot_revoke(client, registry_app, scoped,
     # a read-only token of the same issuer cannot be made, so a read-only issuer reads its own
     reader = scoped("只读", "read")
     with registry_app.app_context():
-        settings = service.RegistrySettings.from_config(registry_app.config)
-        mine = service.issue(db.session(), request_for(3), actor="test", settings=settings,
+        settings = records.RegistrySettings.from_config(registry_app.config)
+        mine = issuing.issue(db.session(), request_for(3), actor="test", settings=settings,
                              scope=Scope(tokens.issuer_named(db.session(), "只读").id)).certificate
     assert client.get(f"{CERTIFICATES}/{mine.number}", headers=reader).status_code == 200
     refused = client.post(f"{CERTIFICATES}/{mine.number}/revoke", json={"reason": "x"}, headers=reader)
     assert refused.status_code == 403
     with registry_app.app_context():
-        assert service.find(db.session(), mine.number, scope=WHOLE_REGISTRY).valid
+        assert records.find(db.session(), mine.number, scope=WHOLE_REGISTRY).valid
 
 
 def test_token_create_takes_scopes_and_defaults_to_all(registry_app):
@@ -156,33 +156,33 @@ def test_bulk_issuing_refuses_another_issuers_records_and_issues_nothing(registr
     first = Scope(issuer_id(registry_app, "咸宁市职改办"))
     tokens.create(session, "第二家")
     second = Scope(issuer_id(registry_app, "第二家"))
-    theirs = service.issue(session, request_for(1), actor="一", settings=settings, scope=first).certificate
+    theirs = issuing.issue(session, request_for(1), actor="一", settings=settings, scope=first).certificate
     batch = [request_for(2), request_for(1), request_for(3)]
-    problems = service.conflicts(session, batch, second)
-    assert [(p.loc, p.msg) for p in problems] == [((1,), service.OTHER_ISSUER)]
+    problems = issuing.conflicts(session, batch, second)
+    assert [(p.loc, p.msg) for p in problems] == [((1,), issuing.OTHER_ISSUER)]
     with pytest.raises(Conflict) as refused:
-        service.issue_many(session, batch, actor="二", settings=settings, scope=second)
+        issuing.issue_many(session, batch, actor="二", settings=settings, scope=second)
     assert theirs.number not in str(refused.value)
     assert search(session, "李䶮", scope=second) == []
     # the whole registry (an admin, the command line) re-issues it as the same certificate
-    [again] = service.issue_many(session, [request_for(1)], actor="管理员", settings=settings,
+    [again] = issuing.issue_many(session, [request_for(1)], actor="管理员", settings=settings,
                                  scope=WHOLE_REGISTRY)
     assert again.certificate.number == theirs.number and not again.created
 
 
 def test_find_search_and_revoke_stay_inside_the_scope(registry_app, session, settings, other):
     mine = Scope(issuer_id(registry_app, "咸宁市职改办"))
-    theirs = service.issue(session, request_for(1), actor="cli", settings=settings,
+    theirs = issuing.issue(session, request_for(1), actor="cli", settings=settings,
                            scope=WHOLE_REGISTRY).certificate  # no issuer: the whole registry's
     from formsvc.errors import NotFound
 
     with pytest.raises(NotFound):
-        service.find(session, theirs.number, scope=mine)
+        records.find(session, theirs.number, scope=mine)
     with pytest.raises(NotFound):
-        service.revoke(session, theirs.number, reason="x", actor="x", scope=mine)
+        revoking.revoke(session, theirs.number, reason="x", actor="x", scope=mine)
     assert search(session, theirs.number, scope=mine) == []
     assert [c.number for c in search(session, theirs.number, scope=WHOLE_REGISTRY)] == [theirs.number]
-    assert service.find(session, theirs.number, scope=WHOLE_REGISTRY).valid
+    assert records.find(session, theirs.number, scope=WHOLE_REGISTRY).valid
 
 
 # --- the office: operators of one issuer, admins of all --------------------------------------
@@ -225,7 +225,7 @@ def test_an_operator_sees_and_acts_on_only_their_issuers_certificates(registry_a
                               follow_redirects=True)
     assert f"撤销未执行：没有编号为 {theirs} 的证书" in confirmed.get_data(as_text=True)
     with registry_app.app_context():
-        assert service.find(db.session(), theirs, scope=WHOLE_REGISTRY).valid
+        assert records.find(db.session(), theirs, scope=WHOLE_REGISTRY).valid
     log = operator.get("/office/audit").get_data(as_text=True)
     assert mine in log and theirs not in log and "token:人社局职改办" not in log
 

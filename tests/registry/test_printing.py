@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from formsvc.errors import SetupError
-from formsvc.registry import printing, service
+from formsvc.registry import issuing, printing
 from formsvc.registry.scope import WHOLE_REGISTRY
 
 from ..helpers import SEAL, flat, pdf_qr_codes, pdf_text, request_for
@@ -16,7 +16,7 @@ from ..helpers import SEAL, flat, pdf_qr_codes, pdf_text, request_for
 
 @pytest.fixture
 def three(session, settings):
-    results = service.issue_many(session, [request_for(i) for i in (1, 2, 3)], scope=WHOLE_REGISTRY,
+    results = issuing.issue_many(session, [request_for(i) for i in (1, 2, 3)], scope=WHOLE_REGISTRY,
                                  actor="批量", settings=settings)
     return [r.certificate for r in results]
 

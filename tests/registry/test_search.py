@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from stdnum.cn import ric
 
-from formsvc.registry import service
+from formsvc.registry import issuing
 from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.registry.search import search
 
@@ -28,7 +28,7 @@ PEOPLE = [
 @pytest.fixture
 def issued(session, settings):
     requests = [request_for(serial, **changes) for serial, changes in enumerate(PEOPLE, start=1)]
-    return [issue.certificate for issue in service.issue_many(session, requests, scope=WHOLE_REGISTRY,
+    return [issue.certificate for issue in issuing.issue_many(session, requests, scope=WHOLE_REGISTRY,
                                                                actor="test", settings=settings)]
 
 
@@ -59,7 +59,7 @@ def test_search_by_identity_number_whole_and_in_any_case(session, settings, issu
     with_x = resident_id("42010219700101004")
     assert with_x.endswith("X")  # a number whose check character is X, typed in lower case
     request = request_for(9, id_number=with_x, gender="女", birth_date="1970-01-01")
-    certificate = service.issue(session, request, scope=WHOLE_REGISTRY, actor="test",
+    certificate = issuing.issue(session, request, scope=WHOLE_REGISTRY, actor="test",
                                 settings=settings).certificate
     assert numbers(search(session, scope=WHOLE_REGISTRY, text=with_x.lower())) == [certificate.number]
 
@@ -71,7 +71,7 @@ def test_search_by_certificate_number_in_any_case(session, issued):
 
 
 def test_results_are_newest_first_and_limited(session, settings, issued):
-    more = service.issue_many(session, [request_for(10 + i) for i in range(4)], scope=WHOLE_REGISTRY,
+    more = issuing.issue_many(session, [request_for(10 + i) for i in range(4)], scope=WHOLE_REGISTRY,
                               actor="test", settings=settings)
     found = search(session, scope=WHOLE_REGISTRY, text="李䶮", limit=3)
     assert numbers(found) == [issue.certificate.number for issue in reversed(more)][:3]

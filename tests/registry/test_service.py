@@ -15,11 +15,11 @@ from stdnum.iso7064 import mod_37_36
 from formsvc import db
 from formsvc.errors import Conflict, InvalidData, NotFound
 from formsvc.forms.title_history import TitleRecord
-from formsvc.registry import audit, service
+from formsvc.registry import audit, issuing, records, revoking, verifying
+from formsvc.registry.issuing import CertificateRequest
 from formsvc.registry.models import AuditEntry, Certificate
 from formsvc.registry.numbers import clean_number
 from formsvc.registry.scope import WHOLE_REGISTRY
-from formsvc.registry.service import CertificateRequest
 
 from ..helpers import request_for, title_record
 
@@ -27,7 +27,7 @@ ISSUE_DAY = dt.date(2025, 3, 18)
 
 
 def issue(session, settings, request=None, **options):
-    return service.issue(session, request or request_for(), scope=WHOLE_REGISTRY, actor="测试",
+    return issuing.issue(session, request or request_for(), scope=WHOLE_REGISTRY, actor="测试",
                          settings=settings, today=ISSUE_DAY, **options)
 
 
@@ -51,7 +51,7 @@ def test_issue_stores_the_record_with_number_code_and_level(session, settings):
     assert certificate.record == title_record()
     assert len(certificate.code) == 22
     assert certificate.verify_url(settings) == f"https://zc.example.gov.cn/v/{certificate.code}"
-    found = service.find(session, certificate.number, scope=WHOLE_REGISTRY)
+    found = records.find(session, certificate.number, scope=WHOLE_REGISTRY)
     assert found.record == certificate.record and found.code == certificate.code
     lines = audit.entries(session, scope=WHOLE_REGISTRY, number=certificate.number)
     assert [(e.action, e.actor) for e in lines] == [("issue", "测试")]
@@ -64,7 +64,7 @@ def test_a_certificate_keeps_the_public_address_it_was_issued_under(session, set
     again = issue(session, moved)
     assert not again.created
     assert again.certificate.verify_url(moved) == f"https://zc.example.gov.cn/v/{first.code}"
-    assert service.find(session, first.number, scope=WHOLE_REGISTRY).public_url == "https://zc.example.gov.cn"
+    assert records.find(session, first.number, scope=WHOLE_REGISTRY).public_url == "https://zc.example.gov.cn"
     newer = issue(session, moved, request_for(2)).certificate
     assert newer.verify_url(moved) == f"https://zhicheng.example.gov.cn/v/{newer.code}"
 
@@ -100,7 +100,7 @@ def test_the_same_key_with_other_details_is_a_conflict_naming_the_fields(session
 def test_numbers_follow_each_other_and_restart_each_year(session, settings):
     numbers = [issue(session, settings, request_for(i)).certificate.number for i in range(1, 4)]
     assert [n[:-1] for n in numbers] == ["HB20250000001", "HB20250000002", "HB20250000003"]
-    next_year = service.issue(session, request_for(9), scope=WHOLE_REGISTRY, actor="测试", settings=settings,
+    next_year = issuing.issue(session, request_for(9), scope=WHOLE_REGISTRY, actor="测试", settings=settings,
                               today=dt.date(2026, 1, 2))
     assert next_year.certificate.number[:-1] == "HB20260000001"
 
@@ -108,7 +108,7 @@ def test_numbers_follow_each_other_and_restart_each_year(session, settings):
 def test_issue_many_issues_in_order_and_once_per_record(session, settings):
     issue(session, settings, request_for(2))
     requests = [request_for(1), request_for(2), request_for(3), request_for(1)]
-    results = service.issue_many(session, requests, scope=WHOLE_REGISTRY, actor="批量", settings=settings,
+    results = issuing.issue_many(session, requests, scope=WHOLE_REGISTRY, actor="批量", settings=settings,
                                  today=ISSUE_DAY)
     assert [r.created for r in results] == [True, False, True, False]
     assert results[0].certificate.number == results[3].certificate.number
@@ -119,7 +119,7 @@ def test_issue_many_issues_in_order_and_once_per_record(session, settings):
 def test_a_batch_with_one_bad_request_issues_nothing(session, settings):
     requests = [request_for(1), request_for(2, title="船长"), request_for(3)]
     with pytest.raises(InvalidData) as raised:
-        service.issue_many(session, requests, scope=WHOLE_REGISTRY, actor="批量", settings=settings)
+        issuing.issue_many(session, requests, scope=WHOLE_REGISTRY, actor="批量", settings=settings)
     assert [p.loc for p in raised.value.problems] == [(1, "level")]
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0
 
@@ -162,15 +162,15 @@ def test_a_level_given_with_the_data_wins_over_the_title_name(session, settings)
 
 def test_revoke_records_date_reason_and_who(session, settings):
     number = issue(session, settings).certificate.number
-    revoked = service.revoke(session, number, reason="以不正当手段取得职称", scope=WHOLE_REGISTRY,
+    revoked = revoking.revoke(session, number, reason="以不正当手段取得职称", scope=WHOLE_REGISTRY,
                              actor="审核员")
     assert revoked.status == "revoked"
     assert revoked.revoke_reason == "以不正当手段取得职称"
     assert revoked.revoked_by == "审核员"
-    assert revoked.revoked_on == service.china_today()
+    assert revoked.revoked_on == records.china_today()
     lines = audit.entries(session, scope=WHOLE_REGISTRY, number=number)
     assert [e.action for e in lines] == ["revoke", "issue"]
-    verification = service.verify(session, revoked.code)
+    verification = verifying.verify(session, revoked.code)
     assert verification.status == "revoked" and verification.status_text == "已撤销"
     assert verification.revoke_reason == "以不正当手段取得职称"
     assert "已撤销" in verification.summary() and "以不正当手段取得职称" in verification.summary()
@@ -178,10 +178,10 @@ def test_revoke_records_date_reason_and_who(session, settings):
 
 def test_a_second_revocation_is_refused_and_the_first_stands(session, settings):
     number = issue(session, settings).certificate.number
-    service.revoke(session, number, reason="第一次", scope=WHOLE_REGISTRY, actor="甲")
+    revoking.revoke(session, number, reason="第一次", scope=WHOLE_REGISTRY, actor="甲")
     with pytest.raises(Conflict, match="原因：第一次"):
-        service.revoke(session, number, reason="第二次", scope=WHOLE_REGISTRY, actor="乙")
-    assert service.find(session, number, scope=WHOLE_REGISTRY).revoke_reason == "第一次"
+        revoking.revoke(session, number, reason="第二次", scope=WHOLE_REGISTRY, actor="乙")
+    assert records.find(session, number, scope=WHOLE_REGISTRY).revoke_reason == "第一次"
 
 
 @pytest.mark.parametrize(
@@ -192,9 +192,9 @@ def test_a_second_revocation_is_refused_and_the_first_stands(session, settings):
 def test_revocation_needs_a_reason(session, settings, reason, message):
     number = issue(session, settings).certificate.number
     with pytest.raises(InvalidData) as raised:
-        service.revoke(session, number, reason=reason, scope=WHOLE_REGISTRY, actor="甲")
+        revoking.revoke(session, number, reason=reason, scope=WHOLE_REGISTRY, actor="甲")
     assert raised.value.problems[0].msg == message
-    assert service.find(session, number, scope=WHOLE_REGISTRY).valid
+    assert records.find(session, number, scope=WHOLE_REGISTRY).valid
 
 
 def test_unknown_and_mistyped_numbers(session, settings):
@@ -202,19 +202,19 @@ def test_unknown_and_mistyped_numbers(session, settings):
     unknown = number[:-2] + "9"
     unknown += mod_37_36.calc_check_digit(unknown)
     with pytest.raises(NotFound):
-        service.find(session, unknown, scope=WHOLE_REGISTRY)
+        records.find(session, unknown, scope=WHOLE_REGISTRY)
     with pytest.raises(NotFound):
-        service.revoke(session, unknown, reason="x", scope=WHOLE_REGISTRY, actor="甲")
+        revoking.revoke(session, unknown, reason="x", scope=WHOLE_REGISTRY, actor="甲")
     forged = number[:-1] + ("A" if number[-1] != "A" else "B")
     with pytest.raises(InvalidData) as raised:
-        service.find(session, forged, scope=WHOLE_REGISTRY)
+        records.find(session, forged, scope=WHOLE_REGISTRY)
     assert raised.value.problems[0].loc == ("number",)
     assert raised.value.problems[0].msg == "证书编号校验位错误，请核对是否输错"
 
 
 def test_verify_shows_public_fields_only(session, settings):
     code = issue(session, settings).certificate.code
-    verification = service.verify(session, code)
+    verification = verifying.verify(session, code)
     assert verification.valid and verification.status_text == "有效"
     public = verification.as_json()["certificate"]
     assert public["id_number_masked"] == "42************1334"
@@ -231,18 +231,18 @@ def test_forged_truncated_and_altered_codes_verify_as_not_found(session, setting
     code = issue(session, settings).certificate.code
     altered = code[:-1] + ("A" if code[-1] != "A" else "B")
     for forged in (code[:-1], code + "A", altered, code.swapcase(), "", "x" * 22, code[:11]):
-        verification = service.verify(session, forged)
+        verification = verifying.verify(session, forged)
         assert verification.status == "not_found" and not verification.found, forged
         assert verification.certificate is None
 
 
 def test_look_up_needs_number_and_name_to_match(session, settings):
     number = issue(session, settings).certificate.number
-    assert service.look_up(session, number, "李䶮").valid
-    assert service.look_up(session, number.lower(), " 李 䶮 ").valid
-    assert service.look_up(session, number, "李岩").status == "not_found"
+    assert verifying.look_up(session, number, "李䶮").valid
+    assert verifying.look_up(session, number.lower(), " 李 䶮 ").valid
+    assert verifying.look_up(session, number, "李岩").status == "not_found"
     with pytest.raises(InvalidData, match="校验位错误"):
-        service.look_up(session, number[:-1] + ("A" if number[-1] != "A" else "B"), "李䶮")
+        verifying.look_up(session, number[:-1] + ("A" if number[-1] != "A" else "B"), "李䶮")
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from formsvc import db, users
-from formsvc.registry import audit, service
+from formsvc.registry import audit, issuing, records
 from formsvc.registry.scope import WHOLE_REGISTRY
-from formsvc.web import office
+from formsvc.web.office import login as office_login
 
 from ..helpers import SEAL, make_app, request_for
 
@@ -38,10 +38,10 @@ def clerk(office_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def certificate(office_app: Flask) -> service.CertificateRecord:
+def certificate(office_app: Flask) -> records.CertificateRecord:
     with office_app.app_context():
-        settings = service.RegistrySettings.from_config(office_app.config)
-        return service.issue(db.session(), request_for(1), scope=WHOLE_REGISTRY, actor="test",
+        settings = records.RegistrySettings.from_config(office_app.config)
+        return issuing.issue(db.session(), request_for(1), scope=WHOLE_REGISTRY, actor="test",
                              settings=settings).certificate
 
 
@@ -83,8 +83,8 @@ def test_login_refusals_say_why_without_telling_which_part_was_wrong(office_app,
 
 def test_a_login_lasts_a_working_day(clerk, monkeypatch):
     assert clerk.get("/office/").status_code == 200
-    later = office.time.time() + office.SESSION_SECONDS + 1
-    monkeypatch.setattr(office.time, "time", lambda: later)
+    later = office_login.time.time() + office_login.SESSION_SECONDS + 1
+    monkeypatch.setattr(office_login.time, "time", lambda: later)
     assert clerk.get("/office/").status_code == 302
 
 
@@ -133,7 +133,7 @@ def test_revocation_needs_a_reason(office_app, clerk, certificate, reason, messa
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     with office_app.app_context():
-        assert service.find(db.session(), certificate.number, scope=WHOLE_REGISTRY).valid
+        assert records.find(db.session(), certificate.number, scope=WHOLE_REGISTRY).valid
 
 
 def test_revocation_is_confirmed_then_done_once_and_audited(office_app, clerk, certificate):
@@ -144,14 +144,14 @@ def test_revocation_is_confirmed_then_done_once_and_audited(office_app, clerk, c
     assert "确认撤销证书？" in html and reason in html
     with office_app.app_context():
         # nothing happens before the confirmation
-        assert service.find(db.session(), number, scope=WHOLE_REGISTRY).valid
+        assert records.find(db.session(), number, scope=WHOLE_REGISTRY).valid
 
     done = clerk.post(f"/office/certificates/{number}/revoke/confirm", data={"reason": reason})
     assert done.location == f"/office/certificates/{number}"
     page = clerk.get(done.location).get_data(as_text=True)
     assert f"证书 {number} 已撤销" in page and "office:clerk" in page
     with office_app.app_context():
-        record = service.find(db.session(), number, scope=WHOLE_REGISTRY)
+        record = records.find(db.session(), number, scope=WHOLE_REGISTRY)
         assert not record.valid and record.revoke_reason == reason and record.revoked_by == "office:clerk"
         lines = audit.entries(db.session(), scope=WHOLE_REGISTRY, number=number)
         [line] = [e for e in lines if e.action == "revoke"]
@@ -186,7 +186,8 @@ def test_a_certificate_is_reprinted_and_the_print_audited(office_app, clerk, cer
 
 
 def test_password_guessing_is_slowed_down(office_app):
-    office_app.extensions["formsvc.ratelimit"]["limits"]["LOGIN_RATE_LIMIT"] = office.ratelimit.Limit(3, 600)
+    limits = office_app.extensions["formsvc.ratelimit"]["limits"]
+    limits["LOGIN_RATE_LIMIT"] = office_login.ratelimit.Limit(3, 600)
     client = office_app.test_client()
     for _ in range(3):
         response = client.post("/office/login", data={"name": "clerk", "password": "guess number n"})

@@ -17,14 +17,14 @@ def issue_samples(live_server):
     """The title-history sample's records as certificates of the live server's registry."""
     from formsvc import db
     from formsvc.forms.title_history import TitleRecord
-    from formsvc.registry import service
+    from formsvc.registry import issuing, records
     from formsvc.registry.scope import WHOLE_REGISTRY
 
     app = live_server.app
     with app.app_context():
-        settings = service.RegistrySettings.from_config(app.config)
+        settings = records.RegistrySettings.from_config(app.config)
         return [
-            service.issue(db.session(), service.CertificateRequest(TitleRecord.model_validate(row)),
+            issuing.issue(db.session(), issuing.CertificateRequest(TitleRecord.model_validate(row)),
                           scope=WHOLE_REGISTRY, actor="test", settings=settings).certificate
             for row in sample("title-history")["rows"]
         ]

@@ -16,12 +16,12 @@ pytestmark = pytest.mark.browser
 
 
 def signed_certificate(live_server, certificate) -> bytes:
-    from formsvc.registry import printing, service
+    from formsvc.registry import printing, records
     from formsvc.signing import signed_pdf
 
     app = live_server.app
     with app.app_context():
-        settings = service.RegistrySettings.from_config(app.config)
+        settings = records.RegistrySettings.from_config(app.config)
         seal = printing.seal_from_config(app.config)
         rendered = printing.render_certificates([certificate], settings, seal)
         return signed_pdf(certificate, settings, rendered.content, app)

@@ -1,0 +1,75 @@
+"""Logging in and out of the office pages, and who the logged-in person is on every request."""
+
+from __future__ import annotations
+
+import time
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ... import db, users
+from .. import ratelimit
+from .access import bp, login_required
+
+#: a login lasts a working day; then the clerk logs in again
+SESSION_SECONDS = 8 * 3600
+
+
+class LoginForm(FlaskForm):
+    name = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=users.NAME_MAX)])
+    password = PasswordField("密码", validators=[
+        DataRequired("请输入密码"), Length(max=users.PASSWORD_MAX, message="密码过长")])
+
+
+@bp.before_app_request
+def load_user() -> None:
+    g.office_user = None
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    if time.time() - session.get("login_at", 0) > SESSION_SECONDS:
+        session.clear()
+        return
+    g.office_user = users.get(db.session(), user_id)
+    if g.office_user is None:  # the account was removed while logged in
+        session.clear()
+
+
+def _local_target(target: str | None) -> str:
+    # only a path of this site: an open redirect would make the login page a phishing tool
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("office.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        ratelimit.check("login")  # passwords are not to be guessed at speed
+        account = users.authenticate(db.session(), form.name.data or "", form.password.data or "")
+        if account is not None:
+            session.clear()  # a fresh session: nothing from before the login carries over
+            session["user_id"] = account.id
+            session["login_at"] = time.time()
+            return redirect(_local_target(request.args.get("next")))
+        error = "用户名或密码不正确"
+    status = 401 if error else 200
+    return render_template("office/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    session.clear()
+    flash("已退出登录", "info")
+    return redirect(url_for("office.login"))
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    return render_template("office/index.html")
