@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from formsvc.registry.issuing import CertificateRequest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
@@ -31,6 +30,7 @@ from formsvc import create_app
 from formsvc.forms import get_form
 from formsvc.forms.tabular import columns
 from formsvc.forms.title_history import TitleRecord
+from formsvc.registry.issuing import CertificateRequest
 from formsvc.sheets.header import normalized
 
 ROOT = Path(__file__).resolve().parent.parent
