@@ -98,7 +98,7 @@ def test_every_blank_form_carries_its_附件_marker_in_every_format(client, form
 
     from formsvc.forms import get_form
 
-    from ..conftest import pdf_text
+    from ..helpers import pdf_text
 
     marker = ATTACHMENTS[form_id]
     assert get_form(form_id).source.endswith(marker)
