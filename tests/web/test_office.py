@@ -67,6 +67,29 @@ def test_login_returns_only_to_pages_of_this_site(office_app, next_path, landing
     assert response.location == landing
 
 
+@pytest.mark.parametrize("hostile", [
+    "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "/ /evil.example", "/\x00/evil.example",
+    "/\x0b/evil.example", "/\u3000/evil.example", "/\u200b/evil.example", "/\\evil.example",
+    "/office/\\..\\/evil.example", "\\\\evil.example", "//evil.example", "///evil.example",
+    " //evil.example", "\t//evil.example", "https://evil.example/", "HTTPS://evil.example",
+    "javascript:alert(1)", "evil.example", "office/audit", "/\x7f/evil.example",
+])
+def test_login_refuses_every_next_that_could_leave_the_site(office_app, hostile):
+    response = office_app.test_client().post("/office/login", query_string={"next": hostile},
+                                             data={"name": "clerk", "password": PASSWORD})
+    assert response.status_code == 302 and response.location == "/office/"
+
+
+def test_raw_percent_encoded_tab_in_next_stays_on_the_site(office_app):
+    # the red-team's case, as the browser sent it
+    response = office_app.test_client().post("/office/login?next=/%09/evil.example",
+                                             data={"name": "clerk", "password": PASSWORD})
+    assert response.location == "/office/"
+    kept = office_app.test_client().post("/office/login?next=/office/certificates%3Fq%3D%E6%9D%8E",
+                                         data={"name": "clerk", "password": PASSWORD})
+    assert kept.location == "/office/certificates?q=李"
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ({"name": "clerk", "password": "wrong password"}, "用户名或密码不正确"),
     ({"name": "nobody", "password": PASSWORD}, "用户名或密码不正确"),

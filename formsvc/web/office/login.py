@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import unicodedata
+from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -38,10 +40,24 @@ def load_user() -> None:
         session.clear()
 
 
-def _local_target(target: str | None) -> str:
-    # only a path of this site: an open redirect would make the login page a phishing tool
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
+def local_target(target: str | None) -> str:
+    """target if it is a path of this site, else the office's first page.
+
+    An open redirect would make the login page a phishing tool. Browsers drop tabs and line
+    breaks from a URL and read a backslash as a slash, so next=/%09/evil.example (a tab) lands
+    on //evil.example: a path with any whitespace, control character or backslash, a scheme, or a
+    host is refused whole rather than cleaned.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(c.isspace() or unicodedata.category(c)[0] == "C" for c in target)
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("office.index")
 
 
@@ -56,7 +72,7 @@ def login() -> ResponseReturnValue:
             session.clear()  # a fresh session: nothing from before the login carries over
             session["user_id"] = account.id
             session["login_at"] = time.time()
-            return redirect(_local_target(request.args.get("next")))
+            return redirect(local_target(request.args.get("next")))
         error = "用户名或密码不正确"
     status = 401 if error else 200
     return render_template("office/login.html", form=form, error=error), status
