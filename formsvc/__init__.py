@@ -61,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api,
         applications,
         certificates,
+        corrections,
         documents,
         jobs,
         office,
@@ -85,6 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     applications.init_app(app)
     certificates.init_app(app)
+    corrections.init_app(app)
     jobs.init_app(app)
     verify.init_app(app)
     documents.init_app(app)

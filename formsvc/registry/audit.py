@@ -31,6 +31,7 @@ _HEAD = AuditHead.__table__
 ACTIONS: dict[str, str] = {
     "issue": "签发证书",
     "revoke": "撤销证书",
+    "correct": "更正证书（重新签发）",
     "read": "查阅证书记录",
     "print": "下载证书 PDF",
     "bulk-issue": "批量签发",

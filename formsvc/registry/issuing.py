@@ -135,7 +135,8 @@ def _registered(session: Session, requests: Sequence[CertificateRequest], *,
     ids = sorted({r.record.id_number for r in requests})
     existing: dict[tuple[str, str, str], Certificate] = {}
     for start in range(0, len(ids), 500):
-        query = select(Certificate).where(Certificate.id_number.in_(ids[start:start + 500]))
+        query = select(Certificate).where(Certificate.id_number.in_(ids[start:start + 500]),
+                                          Certificate.superseded_by.is_(None))
         if with_photo:
             query = query.options(undefer(Certificate.photo))
         existing.update({(r.id_number, r.title, r.approval_number): r for r in session.scalars(query)})

@@ -16,7 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -47,8 +47,10 @@ class Certificate(Base):
 
     __tablename__ = "certificates"
     __table_args__ = (
-        # the same person, title and approval is the same certificate: re-issuing finds it
-        UniqueConstraint("id_number", "title", "approval_number", name="uq_certificates_record"),
+        # the same person, title and approval is the same certificate: re-issuing finds it; a
+        # certificate superseded by its correction (更正) steps aside for the corrected one
+        Index("uq_certificates_record", "id_number", "title", "approval_number", unique=True,
+              sqlite_where=text("superseded_by IS NULL"), postgresql_where=text("superseded_by IS NULL")),
         CheckConstraint(f"status IN ('{STATUS_VALID}', '{STATUS_REVOKED}')", name="status"),
         CheckConstraint(
             f"(status = '{STATUS_VALID}' AND revoked_at IS NULL AND revoke_reason IS NULL)"
@@ -94,6 +96,8 @@ class Certificate(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp, nullable=True)
     revoke_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     revoked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: the number of the corrected certificate that replaced this one (更正), if any
+    superseded_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
