@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from ..errors import ServiceUnavailable
 from ..registry.records import CertificateRecord, RegistrySettings
 from .archive import public_record
 from .keys import SigningKey, from_config
@@ -25,9 +26,16 @@ def signing_key(app: Flask | None = None) -> SigningKey:
 def signed_pdf(certificate: CertificateRecord, settings: RegistrySettings, pdf: bytes,
                app: Flask | None = None) -> bytes:
     """pdf (the certificate alone, as rendered) made PDF/A-3b with its public record and signed."""
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    return sign_certificate(pdf, public_record(certificate, settings), signing_key(app),
-                            timestamper=timestamper_for(app.config))
+    try:
+        return sign_certificate(pdf, public_record(certificate, settings), signing_key(app),
+                                timestamper=timestamper_for(app.config))
+    except TimestampRequestError:
+        # B-T was asked for: a certificate without its timestamp is not handed out instead
+        app.logger.warning("timestamp authority %s did not answer", app.config.get("TSA_URL"))
+        raise ServiceUnavailable("时间戳服务暂时无法访问，证书未能签名：请稍后再试") from None
 
 
 def init_app(app: Flask) -> None:
