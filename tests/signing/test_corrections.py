@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 
 from formsvc.registry.numbers import make_number
 
-from ..registry.conftest import code_of, record_data
+from ..helpers import code_of
+from ..registry.conftest import record_data
 from .test_verify_document import checked
 
 

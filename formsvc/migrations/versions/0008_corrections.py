@@ -3,8 +3,8 @@
 The uniqueness of 证件号码 + 职称名称 + 批准文号 holds among certificates not superseded, so that
 a corrected certificate may keep the same record key as the one it replaces.
 
-Revision ID: 0007_corrections
-Revises: 0006_issuer_scopes
+Revision ID: 0008_corrections
+Revises: 0007_job_chunk_issued
 Create Date: 2026-12-01
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_corrections"
-down_revision = "0006_issuer_scopes"
+revision = "0008_corrections"
+down_revision = "0007_job_chunk_issued"
 branch_labels = None
 depends_on = None
 
