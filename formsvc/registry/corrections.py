@@ -19,10 +19,10 @@ from ..errors import Conflict, InvalidData, NotFound
 from ..forms.base import FormModel, problems_from
 from ..identity import Text
 from . import audit, issuing, records
-from .models import STATUS_REVOKED, STATUS_VALID, Certificate, utcnow
-from .scope import Scope
 from .issuing import CertificateRequest
+from .models import STATUS_REVOKED, STATUS_VALID, Certificate, utcnow
 from .records import CertificateRecord, RegistrySettings
+from .scope import Scope
 
 #: what superseded_by holds while the corrected certificate is being issued (never committed)
 _PENDING = "-"
