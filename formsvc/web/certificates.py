@@ -24,8 +24,11 @@ from ..signing import signed_pdf
 from .api import SAMPLES
 from .http import json_body, send_rendered
 from .openapi import operation
+from .security import no_store
 
 bp = Blueprint("certificates", __name__, url_prefix="/api/v1/certificates")
+# certificate records and PDFs hold full identity numbers and photos: never cached
+bp.after_request(no_store)
 
 View = TypeVar("View", bound=Callable[..., Any])
 

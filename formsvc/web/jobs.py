@@ -13,8 +13,11 @@ from ..jobs.runners import submit
 from .certificates import actor, token_required
 from .http import content_disposition, optional_file, uploaded_file
 from .openapi import operation
+from .security import no_store
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/v1")
+# a job's files hold every certificate of its sheet: never cached
+bp.after_request(no_store)
 
 SHEET = "湖北省职称历史数据采集表（.xlsx）"
 

@@ -43,6 +43,13 @@ def from_this_site() -> bool:
     return referer is not None and _origin(referer) in own
 
 
+def no_store(response: Response) -> Response:
+    """Keep a response out of every cache (browser, proxy): for pages and files that show
+    identity numbers, birth dates or photos, which must not outlive the session on a shared PC."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

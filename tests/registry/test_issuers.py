@@ -282,3 +282,19 @@ def test_the_migration_keeps_what_existing_tokens_and_users_could_do(tmp_path, f
     assert token.scopes == ("issue", "read", "revoke")
     assert account.admin and account.scope == WHOLE_REGISTRY
     db.dispose(app)
+
+
+@pytest.mark.parametrize("suffix", ["", "/pdf", "/revoke"])
+def test_certificate_answers_with_identity_numbers_are_never_cached(client, auth, issued, suffix):
+    method = client.post if suffix == "/revoke" else client.get
+    response = method(f"{CERTIFICATES}/{issued['number']}{suffix}", json={"reason": "证书信息有误"},
+                      headers=auth)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    missing = client.get(f"{CERTIFICATES}/{MISSING}", headers=auth)
+    assert missing.headers["Cache-Control"] == "no-store"
+
+
+def test_issuing_answers_are_never_cached(client, auth):
+    response = client.post(CERTIFICATES, json=record_data(7), headers=auth)
+    assert response.status_code == 201 and response.headers["Cache-Control"] == "no-store"

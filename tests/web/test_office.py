@@ -208,9 +208,19 @@ def test_a_certificate_is_reprinted_and_the_print_audited(office_app, clerk, cer
         assert line.actor == "office:clerk"
 
 
+def limit_logins(app: Flask, count: int) -> None:
+    limits = app.extensions["formsvc.ratelimit"]["limits"]
+    limits["LOGIN_RATE_LIMIT"] = office_login.ratelimit.Limit(count, 600)
+
+
+def client_at(app: Flask, address: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
 def test_password_guessing_is_slowed_down(office_app):
-    limits = office_app.extensions["formsvc.ratelimit"]["limits"]
-    limits["LOGIN_RATE_LIMIT"] = office_login.ratelimit.Limit(3, 600)
+    limit_logins(office_app, 3)
     client = office_app.test_client()
     for _ in range(3):
         response = client.post("/office/login", data={"name": "clerk", "password": "guess number n"})
@@ -218,8 +228,44 @@ def test_password_guessing_is_slowed_down(office_app):
     refused = client.post("/office/login", data={"name": "clerk", "password": PASSWORD},
                           headers={"Accept": "text/html"})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
-    assert "登录过于频繁：每个客户端每 600 秒最多登录 3 次" in refused.get_data(as_text=True)
+    assert "登录失败次数过多：同一账户或同一客户端每 600 秒最多失败 3 次" in refused.get_data(as_text=True)
     assert client.get("/office/").status_code == 302  # the right password did not get in either
+
+
+def test_successful_logins_do_not_count_against_the_limit(office_app):
+    limit_logins(office_app, 2)
+    for _ in range(6):
+        client = office_app.test_client()
+        assert client.post("/office/login", data={"name": "clerk", "password": PASSWORD}).status_code == 302
+
+
+def test_failures_count_per_account_from_any_address(office_app):
+    limit_logins(office_app, 3)
+    for n in range(3):
+        client = client_at(office_app, f"198.51.100.{n}")
+        assert client.post("/office/login", data={"name": "clerk", "password": "wrong"}).status_code == 401
+    elsewhere = client_at(office_app, "203.0.113.9")
+    assert elsewhere.post("/office/login", data={"name": "clerk", "password": PASSWORD}).status_code == 429
+
+
+def test_failures_count_per_address_over_any_accounts(office_app):
+    limit_logins(office_app, 3)
+    client = client_at(office_app, "198.51.100.7")
+    for name in ("alice", "bob", "carol"):
+        assert client.post("/office/login", data={"name": name, "password": "wrong"}).status_code == 401
+    assert client.post("/office/login", data={"name": "clerk", "password": PASSWORD}).status_code == 429
+    other = client_at(office_app, "198.51.100.8")
+    assert other.post("/office/login", data={"name": "clerk", "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize("path", [
+    "/office/login", "/office/", "/office/certificates?q=李", "/office/certificates/{number}",
+    "/office/certificates/{number}/pdf", "/office/certificates/HB20250000001X", "/office/audit",
+    "/office/jobs",
+])
+def test_office_pages_are_never_cached(clerk, certificate, path):
+    response = clerk.get(path.format(number=certificate.number))
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_markup_typed_by_a_clerk_is_shown_as_text(clerk, certificate):

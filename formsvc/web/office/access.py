@@ -9,9 +9,12 @@ from typing import Any, TypeVar
 from flask import Blueprint, g, redirect, request, url_for
 
 from ...registry.scope import Scope
+from ..security import no_store
 
 # the templates are the web package's (templates/office/…), beside the other blueprints'
 bp = Blueprint("office", __name__, url_prefix="/office", template_folder="../templates")
+# every office page may show identity numbers: none is kept in a cache
+bp.after_request(no_store)
 
 View = TypeVar("View", bound=Callable[..., Any])
 

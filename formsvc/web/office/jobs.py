@@ -105,9 +105,7 @@ def job(job_id: str) -> ResponseReturnValue:
 @login_required
 def job_status(job_id: str) -> ResponseReturnValue:
     """What the progress bar polls: the job API's answer, with the office's download links."""
-    response = jsonify(job_json(_job_status(job_id)))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(job_json(_job_status(job_id)))
 
 
 @bp.get("/jobs/<job_id>/<any(print.pdf, certificates.zip):name>")

@@ -13,6 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ... import db, users
+from ...errors import RateLimited
 from .. import ratelimit
 from .access import bp, login_required
 
@@ -38,6 +39,25 @@ def load_user() -> None:
     g.office_user = users.get(db.session(), user_id)
     if g.office_user is None:  # the account was removed while logged in
         session.clear()
+
+
+def guessing_subjects(name: str) -> tuple[str, ...]:
+    """What failed logins are counted against: the account tried, and the client trying."""
+    return (f"account:{name.casefold()}", f"client:{ratelimit.client_key()}")
+
+
+def refuse_guessing(name: str) -> None:
+    """RateLimited (429) while the account or the client has had too many failed logins.
+
+    Only failures count, so that a clerk who logs in often is never locked out; counting per
+    account too means guesses spread over many addresses still stop.
+    """
+    for subject in guessing_subjects(name):
+        tally = ratelimit.events("login", subject)
+        if tally is not None and tally.reached:
+            raise RateLimited(
+                f"登录失败次数过多：同一账户或同一客户端{ratelimit.per(tally.limit)}最多失败 "
+                f"{tally.limit.count} 次，请 {tally.wait} 秒后再试", retry_after=tally.wait)
 
 
 def local_target(target: str | None) -> str:
@@ -66,9 +86,13 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        ratelimit.check("login")  # passwords are not to be guessed at speed
-        account = users.authenticate(db.session(), form.name.data or "", form.password.data or "")
-        if account is not None:
+        name = (form.name.data or "").strip()
+        refuse_guessing(name)
+        account = users.authenticate(db.session(), name, form.password.data or "")
+        if account is None:
+            for subject in guessing_subjects(name):
+                ratelimit.events("login", subject, add=True)
+        else:
             session.clear()  # a fresh session: nothing from before the login carries over
             session["user_id"] = account.id
             session["login_at"] = time.time()
