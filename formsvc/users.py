@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, false, select
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, delete, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,7 +18,8 @@ from . import db
 from .db import Base
 from .errors import Conflict, InvalidData, NotFound
 from .registry import tokens
-from .registry.models import Issuer
+from .registry.models import Issuer, as_utc
+from .registry.numbers import secret_digest
 from .registry.scope import WHOLE_REGISTRY, Scope
 
 NAME_MAX = 64
@@ -45,6 +47,19 @@ class User(Base):
     admin: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginSession(Base):
+    """One login to the office pages, until logout, a password change, or its end of day.
+
+    The cookie holds the session's secret (signed); the table holds its digest. A cookie copied
+    before its session ended is refused, because its row is gone."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 @dataclass(frozen=True)
@@ -117,6 +132,8 @@ def set_password(session: Session, name: str, password: str) -> Account:
     if row is None:
         raise NotFound(f"没有名为「{name}」的用户", loc=("name",))
     row.password_hash = generate_password_hash(check_password(password))
+    # whoever knew the old password may be logged in: every session of the account ends
+    session.execute(delete(LoginSession).where(LoginSession.user_id == row.id))
     session.commit()
     return _account(session, row)
 
@@ -138,6 +155,29 @@ def authenticate(session: Session, name: str, password: str) -> Account | None:
     row.last_login_at = utcnow()
     session.commit()
     return _account(session, row)
+
+
+def start_session(session: Session, account: Account, *, lasts: dt.timedelta) -> str:
+    """A new login session for account (the secret for the cookie); sessions older than lasts,
+    of anyone, are removed on the way."""
+    secret = secrets.token_urlsafe(32)
+    session.execute(delete(LoginSession).where(LoginSession.created_at < utcnow() - lasts))
+    session.add(LoginSession(id=secret_digest(secret), user_id=account.id))
+    session.commit()
+    return secret
+
+
+def resume_session(session: Session, secret: str, *, lasts: dt.timedelta) -> Account | None:
+    """The account logged in with secret, or None if that session ended or is older than lasts."""
+    row = session.get(LoginSession, secret_digest(secret))
+    if row is None or as_utc(row.created_at) < utcnow() - lasts:
+        return None
+    return get(session, row.user_id)
+
+
+def end_session(session: Session, secret: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.id == secret_digest(secret)))
+    session.commit()
 
 
 def get(session: Session, user_id: int) -> Account | None:

@@ -277,3 +277,30 @@ def test_markup_typed_by_a_clerk_is_shown_as_text(clerk, certificate):
     done = clerk.post(f"/office/certificates/{certificate.number}/revoke/confirm", data={"reason": hostile})
     page = clerk.get(done.location).get_data(as_text=True)
     assert hostile not in page and "&lt;img" in page
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(office_app, clerk, certificate):
+    copied = clerk.get_cookie("session").value
+    assert clerk.post("/office/logout").status_code == 302
+    thief = office_app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.post(f"/office/certificates/{certificate.number}/revoke/confirm",
+                          data={"reason": "用复制的会话撤销"})
+    assert response.status_code == 302 and response.location.startswith("/office/login")
+    with office_app.app_context():
+        assert records.find(db.session(), certificate.number, scope=WHOLE_REGISTRY).valid
+
+
+def test_a_password_change_ends_every_session_of_the_account(office_app, clerk, certificate):
+    other_device = office_app.test_client()
+    login = other_device.post("/office/login", data={"name": "clerk", "password": PASSWORD})
+    assert login.status_code == 302
+    assert clerk.get("/office/").status_code == 200 and other_device.get("/office/").status_code == 200
+    with office_app.app_context():
+        users.set_password(db.session(), "clerk", "a brand new password")
+    for client in (clerk, other_device):
+        assert client.get("/office/").status_code == 302
+    fresh = office_app.test_client()
+    login = fresh.post("/office/login", data={"name": "clerk", "password": "a brand new password"})
+    assert login.status_code == 302
+    assert fresh.get("/office/").status_code == 200

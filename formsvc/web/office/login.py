@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import unicodedata
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from .access import bp, login_required
 
 #: a login lasts a working day; then the clerk logs in again
 SESSION_SECONDS = 8 * 3600
+LASTS = dt.timedelta(seconds=SESSION_SECONDS)
 
 
 class LoginForm(FlaskForm):
@@ -30,14 +32,16 @@ class LoginForm(FlaskForm):
 @bp.before_app_request
 def load_user() -> None:
     g.office_user = None
-    user_id = session.get("user_id")
-    if user_id is None:
+    secret = session.get("login")
+    if not isinstance(secret, str):
         return
     if time.time() - session.get("login_at", 0) > SESSION_SECONDS:
         session.clear()
         return
-    g.office_user = users.get(db.session(), user_id)
-    if g.office_user is None:  # the account was removed while logged in
+    # checked against the database on every request: logout, a password change or a removed
+    # account ends the session even for a copy of the cookie
+    g.office_user = users.resume_session(db.session(), secret, lasts=LASTS)
+    if g.office_user is None:
         session.clear()
 
 
@@ -94,7 +98,7 @@ def login() -> ResponseReturnValue:
                 ratelimit.events("login", subject, add=True)
         else:
             session.clear()  # a fresh session: nothing from before the login carries over
-            session["user_id"] = account.id
+            session["login"] = users.start_session(db.session(), account, lasts=LASTS)
             session["login_at"] = time.time()
             return redirect(local_target(request.args.get("next")))
         error = "用户名或密码不正确"
@@ -104,6 +108,9 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    secret = session.get("login")
+    if isinstance(secret, str):
+        users.end_session(db.session(), secret)  # a copy of the cookie is refused from now on
     session.clear()
     flash("已退出登录", "info")
     return redirect(url_for("office.login"))
