@@ -130,7 +130,7 @@ def test_verify_look_up_on_a_phone(phone_page, live_server):
     check_page(phone_page, response, keyboard=["证书编号", "姓名"])
     phone_page.get_by_label("证书编号").fill(certificate.number)
     phone_page.get_by_label("姓名").fill(certificate.record.name)
-    phone_page.get_by_role("button", name="查验").click()
+    phone_page.get_by_role("button", name="查验", exact=True).click()
     expect(phone_page.locator(".verify-status")).to_contain_text("有效")
     screenshot(phone_page, "verify-phone-look-up")
 
@@ -196,7 +196,7 @@ def test_bulk_issue_from_upload_to_the_print_pdf_and_a_scanned_certificate(
     page.get_by_label("照片压缩包（.zip，可不选）").set_input_files(str(photos))
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="上传并校验").click()
-    expect(page.get_by_role("alert")).to_contain_text("未通过校验")
+    expect(page.get_by_role("alert").filter(has_text="未通过校验")).to_be_visible()
     check_page(page, navigation.value, keyboard=["重新上传"])
     screenshot(page, "office-job-check-errors")
     error = page.locator("table.import-errors tbody tr").filter(has_text="校验位")
