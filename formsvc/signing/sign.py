@@ -8,10 +8,12 @@ clicking the seal in a PDF reader shows who signed and whether anything changed 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
@@ -20,6 +22,8 @@ from pyhanko.stamp import StaticStampStyle
 
 from .archive import make_archival
 from .keys import SigningKey
+
+T = TypeVar("T")
 
 FIELD_NAME = "formsvc-seal"
 #: the seal of form_templates/certificate/form.html (.seal: 40 mm square at 114 mm, 221 mm in the
@@ -57,4 +61,15 @@ def sign_certificate(pdf: bytes, record: Mapping[str, Any], key: SigningKey, *,
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=0, box=SEAL_BOX),
     )
     reserved = RESERVED_WITH_TIMESTAMP if timestamper else RESERVED_BYTES
-    return signer.sign_pdf(writer, bytes_reserved=reserved).getvalue()
+    return outside_event_loop(lambda: signer.sign_pdf(writer, bytes_reserved=reserved).getvalue())
+
+
+def outside_event_loop(work: Callable[[], T]) -> T:
+    """work() where pyHanko's synchronous API can run: it calls asyncio.run, which fails in a
+    thread whose event loop is running (an async server, or a test driving a browser)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()

@@ -3,6 +3,7 @@ by the issuing body's key; the bulk print PDF is unsigned."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import subprocess
@@ -58,6 +59,19 @@ def test_single_download_is_signed_pdfa3b_with_its_record(signing_app: Flask, si
     assert record["issued_on"] == issued["issued_on"]
     # still the certificate a reader shows
     assert issued["number"] in pdf_text(signed)[0]
+
+
+def test_a_certificate_is_signed_in_a_thread_whose_event_loop_runs(
+        client: FlaskClient, auth: dict[str, str], issued: dict[str, Any], signing_app: Flask) -> None:
+    # pyHanko's synchronous API calls asyncio.run: inside a running loop (a browser test in the same
+    # process, an async server) that raised, and the download was a 500
+    async def download() -> Any:
+        return client.get(f"/api/v1/certificates/{issued['number']}/pdf", headers=auth)
+
+    response = asyncio.run(download())
+    assert response.status_code == 200
+    status = pyhanko_status(response.data, trust_of(signing_app))
+    assert status.bottom_line, status.pretty_print_details()
 
 
 def test_office_reprint_is_signed(signing_app: Flask, issued: dict[str, Any]) -> None:
