@@ -17,7 +17,7 @@ def bench(report: Report) -> None:
     from formsvc.registry import printing, records
     from formsvc.render.compose import single_pages
     from formsvc.signing import signed_pdf, signing_key
-    from formsvc.signing.archive import public_record
+    from formsvc.signing.archive import embedded_data
     from formsvc.signing.sign import sign_certificate
 
     app = bench_app()
@@ -31,12 +31,12 @@ def bench(report: Report) -> None:
         render_ms = median_ms(chunk, runs=5, warmup=1) / CHUNK
         singles = list(single_pages(chunk()))
         key = signing_key(app)
-        records = [public_record(c, settings) for c in certificates]
+        embedded = [embedded_data(c, settings) for c in certificates]
         turn = iter(range(10**9))
 
         def sign() -> bytes:
             index = next(turn) % CHUNK
-            return sign_certificate(singles[index], records[index], key)
+            return sign_certificate(singles[index], embedded[index], key)
 
         sign_ms = median_ms(sign, runs=50, warmup=5)
         signed = [signed_pdf(c, settings, s, app) for c, s in zip(certificates, singles, strict=True)]

@@ -14,9 +14,6 @@ from pydantic_core import PydanticCustomError
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-#: 证件类型 of seed 003 (附件1 填表说明3, 附件2 说明3), in the official order
-DOCUMENT_TYPES: tuple[str, ...] = ("身份证", "士兵证", "军官证", "警官证", "港澳台证", "护照", "其他")
-
 #: names under which forms call the resident identity card; its number is checked in full
 RESIDENT_ID_TYPES = frozenset({"身份证", "居民身份证"})
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from ..identity import DOCUMENT_TYPES
-
 #: 证件类型 (填表说明3, 说明3)
 CrossoverDocumentType = Literal["身份证", "士兵证", "军官证", "警官证", "港澳台证", "护照", "其他"]
 
@@ -31,9 +29,8 @@ CertificateDelivery = Literal["自取", "快递到付"]
 #: 级别 (填表说明10); 无级别 for 专项能力
 SkillLevel = Literal["一级/高级技师", "二级/技师", "三级/高级工", "四级/中级工", "五级/初级工", "无级别"]
 
+CROSSOVER_DOCUMENT_TYPES: tuple[str, ...] = get_args(CrossoverDocumentType)
 EDUCATION: tuple[str, ...] = get_args(Education)
 CANDIDATE_SOURCES: tuple[str, ...] = get_args(CandidateSource)
 CERTIFICATE_DELIVERY: tuple[str, ...] = get_args(CertificateDelivery)
 SKILL_LEVELS: tuple[str, ...] = get_args(SkillLevel)
-
-assert get_args(CrossoverDocumentType) == DOCUMENT_TYPES

@@ -15,9 +15,9 @@ from ..identity import AnyDate, Count, Paragraphs, PersonName, Text, Year
 from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, title_of
 from .boxes import EMPTY_BOX, Continuations, TextBox
 
-Level = Literal["中级", "副高", "正高"]
+QuotaLevel = Literal["中级", "副高", "正高"]
 #: the levels in the order of the grid's columns
-LEVELS: tuple[str, ...] = get_args(Level)
+QUOTA_LEVELS: tuple[str, ...] = get_args(QuotaLevel)
 #: field of a grid row → its level
 LEVEL_FIELDS: dict[str, str] = {"intermediate": "中级", "associate_senior": "副高", "full_senior": "正高"}
 
@@ -86,7 +86,7 @@ class PostQuotaApplicant(FormModel):
 
     name: PersonName = Field(title="姓名", max_length=30)
     speciality: Text = Field(title="专业", min_length=1, max_length=30, examples=["内科学"])
-    level: Level = Field(title="申报级别")
+    level: QuotaLevel = Field(title="申报级别")
     route: Route = Field(
         title="申报方式",
         description="空岗申报：按空岗申报原则申报；不占岗位申报：按规定不占岗位申报",
@@ -138,7 +138,7 @@ def applicant_pieces(applicants: list[PostQuotaApplicant]) -> list[list[str]]:
     """The list as printed, a paragraph per level in the order of the grid's columns, cut into
     the pieces a box may be split between: the heading, then each applicant whole."""
     paragraphs = []
-    for level in LEVELS:
+    for level in QUOTA_LEVELS:
         names = [a.listed for a in applicants if a.level == level]
         if names:
             paragraphs.append([f"{level}（{len(names)}人）：",

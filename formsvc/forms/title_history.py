@@ -32,7 +32,7 @@ TitleDocumentType = Literal[
     "居民身份证", "港澳居民居住证", "台湾居民居住证", "港澳居民来往内地通行证",
     "台湾居民来往大陆通行证", "外国人永久居留身份证", "护照", "其他",
 ]
-DOCUMENT_TYPES: tuple[str, ...] = get_args(TitleDocumentType)
+TITLE_DOCUMENT_TYPES: tuple[str, ...] = get_args(TitleDocumentType)
 
 
 def _document_type(value: Any) -> Any:

@@ -23,7 +23,7 @@ from ..forms.base import FindingsBuilder, title_of
 from ..forms.title_history import TitleRecord, check_record
 from ..produce import unprintable
 from . import audit
-from .levels import LEVELS, Level, level_of
+from .levels import TITLE_LEVELS, TitleLevel, level_of
 from .models import STATUS_VALID, Certificate, CertificateSerial
 from .numbers import make_number, new_code, secret_digest
 from .records import (
@@ -49,7 +49,7 @@ class CertificateRequest:
 
     record: TitleRecord
     photo: Photo | None = None
-    level: Level | None = None
+    level: TitleLevel | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -64,7 +64,7 @@ class Issued:
     created: bool
 
 
-def resolve_level(request: CertificateRequest) -> Level | None:
+def resolve_level(request: CertificateRequest) -> TitleLevel | None:
     return request.level or level_of(request.record.title)
 
 
@@ -78,7 +78,7 @@ def problems_of(request: CertificateRequest, loc: Loc = ()) -> tuple[list[Proble
     check_record(found, loc, request.record)
     if resolve_level(request) is None:
         found.error((*loc, "level"), f"无法从职称名称「{request.record.title}」判断级别，"
-                                     f"请填写级别（{'、'.join(LEVELS)}）")
+                                     f"请填写级别（{'、'.join(TITLE_LEVELS)}）")
     for problem in unprintable(request.record):
         found.error((*loc, *problem.loc), problem.msg)
     findings = found.done()

@@ -6,11 +6,11 @@ import re
 import unicodedata
 from typing import Literal, get_args
 
-Level = Literal["初级", "中级", "副高级", "正高级"]
-LEVELS: tuple[str, ...] = get_args(Level)
+TitleLevel = Literal["初级", "中级", "副高级", "正高级"]
+TITLE_LEVELS: tuple[str, ...] = get_args(TitleLevel)
 
 #: names that the patterns below would get wrong, or that follow no pattern at all
-EXACT: dict[str, Level] = {
+EXACT: dict[str, TitleLevel] = {
     # higher and vocational education
     "助教": "初级", "讲师": "中级", "教授": "正高级",
     # research; 助理研究员 is 中级 although most 助理… titles are 初级
@@ -37,7 +37,7 @@ EXACT: dict[str, Level] = {
 }
 
 #: 一级… to 四级… titles: the level of each grade depends on the series
-NUMBERED: dict[str, tuple[Level, ...]] = {
+NUMBERED: dict[str, tuple[TitleLevel, ...]] = {
     #         一级        二级      三级      四级
     "教师": ("中级", "初级", "初级"),
     "演员": ("正高级", "副高级", "中级", "初级"),
@@ -60,7 +60,7 @@ _GRADES = "一二三四"
 _NUMBERED_NAME = re.compile(rf"([{_GRADES}])级(.+)")
 
 #: what a name begins with, in the order tried
-PREFIXES: tuple[tuple[str, Level], ...] = (
+PREFIXES: tuple[tuple[str, TitleLevel], ...] = (
     ("正高级", "正高级"),
     ("教授级", "正高级"),   # 教授级高级工程师
     ("副", "副高级"),       # 副教授, 副主任医师, 副研究员, 副编审, 副研究馆员
@@ -72,7 +72,7 @@ PREFIXES: tuple[tuple[str, Level], ...] = (
 )
 
 #: what a name ends with, tried after the prefixes
-SUFFIXES: tuple[tuple[str, Level | None], ...] = (
+SUFFIXES: tuple[tuple[str, TitleLevel | None], ...] = (
     ("教师", None),         # a teacher without a grade: the level is not in the name
     ("医师", "初级"), ("药师", "初级"), ("护师", "初级"), ("技师", "初级"),
     ("士", "初级"),         # 医士, 护士, 药士, 技士
@@ -90,7 +90,7 @@ def normalise_title(title: str) -> str:
     return _QUALIFIER.sub("", text)
 
 
-def level_of(title: str) -> Level | None:
+def level_of(title: str) -> TitleLevel | None:
     """The level of a title name, or None when the name follows no known pattern."""
     name = normalise_title(title)
     if name in EXACT:

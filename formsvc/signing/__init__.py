@@ -11,7 +11,7 @@ from flask import Flask, current_app
 
 from ..errors import ServiceUnavailable
 from ..registry.records import CertificateRecord, RegistrySettings
-from .archive import public_record
+from .archive import embedded_data
 from .keys import SigningKey, from_config
 from .sign import sign_certificate, timestamper_for
 
@@ -25,12 +25,12 @@ def signing_key(app: Flask | None = None) -> SigningKey:
 
 def signed_pdf(certificate: CertificateRecord, settings: RegistrySettings, pdf: bytes,
                app: Flask | None = None) -> bytes:
-    """pdf (the certificate alone, as rendered) made PDF/A-3b with its public record and signed."""
+    """pdf (the certificate alone, as rendered) made PDF/A-3b with its public data embedded and signed."""
     from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        return sign_certificate(pdf, public_record(certificate, settings), signing_key(app),
+        return sign_certificate(pdf, embedded_data(certificate, settings), signing_key(app),
                                 timestamper=timestamper_for(app.config))
     except TimestampRequestError:
         # B-T was asked for: a certificate without its timestamp is not handed out instead

@@ -1,5 +1,5 @@
 """PDF/A-3b for certificate PDFs: XMP identification, the sRGB output intent, and the certificate's
-public record embedded as the associated file certificate.json (AFRelationship /Data).
+public data embedded as the associated file certificate.json (AFRelationship /Data).
 
 Written into the incremental update that the signature then covers, so that one parse and one
 write per certificate make it archival and signed. It is done here rather than by WeasyPrint's
@@ -32,14 +32,13 @@ from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
 from ..identity import mask_identity_number
 from ..registry.records import CertificateRecord, RegistrySettings
 from ..registry.verifying import PublicCertificate
+from .inspect import EMBEDDED_FILE
 
-#: the embedded file's name, which HR systems look for
-RECORD_FILE = "certificate.json"
-#: names this record layout, so that a reader knows which fields to expect
-RECORD_FORMAT = "formsvc-certificate/1"
-#: the record's fields: the public ones (PublicCertificate), then where to verify it; what
+#: names this layout of certificate.json, so that a reader knows which fields to expect
+EMBEDDED_FORMAT = "formsvc-certificate/1"
+#: its fields: the public ones (PublicCertificate), then where to verify it; what
 #: verification by upload compares with the registry
-RECORD_FIELDS: tuple[str, ...] = (*(f.name for f in dataclasses.fields(PublicCertificate)), "verify_url")
+EMBEDDED_FIELDS: tuple[str, ...] = (*(f.name for f in dataclasses.fields(PublicCertificate)), "verify_url")
 SRGB_PROFILE = Path(weasyprint.__file__).parent / "pdf" / "sRGB2014.icc"
 _PDFAID = NS["pdfaid"]
 
@@ -58,14 +57,14 @@ def public_certificate(certificate: CertificateRecord) -> PublicCertificate:
     )
 
 
-def public_record(certificate: CertificateRecord, settings: RegistrySettings) -> dict[str, Any]:
+def embedded_data(certificate: CertificateRecord, settings: RegistrySettings) -> dict[str, Any]:
     """What certificate.json holds: the public fields, and the verification URL of the QR code."""
-    return {"format": RECORD_FORMAT, **public_certificate(certificate).as_json(),
+    return {"format": EMBEDDED_FORMAT, **public_certificate(certificate).as_json(),
             "verify_url": certificate.verify_url(settings)}
 
 
-def record_bytes(record: Mapping[str, Any]) -> bytes:
-    return json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")
+def embedded_bytes(data: Mapping[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def _pdf_date(moment: dt.datetime) -> generic.TextStringObject:
@@ -100,31 +99,31 @@ def _associated_file(writer: IncrementalPdfFileWriter, content: bytes,
     data = writer.add_object(stream)
     return writer.add_object(generic.DictionaryObject({
         pdf_name("/Type"): pdf_name("/Filespec"),
-        pdf_name("/F"): pdf_string(RECORD_FILE),
-        pdf_name("/UF"): pdf_string(RECORD_FILE),
+        pdf_name("/F"): pdf_string(EMBEDDED_FILE),
+        pdf_name("/UF"): pdf_string(EMBEDDED_FILE),
         pdf_name("/Desc"): pdf_string("职称电子证书的公开信息（机器可读）"),
         pdf_name("/AFRelationship"): pdf_name("/Data"),
         pdf_name("/EF"): generic.DictionaryObject({pdf_name("/F"): data, pdf_name("/UF"): data}),
     }))
 
 
-def make_archival(writer: IncrementalPdfFileWriter, record: Mapping[str, Any],
+def make_archival(writer: IncrementalPdfFileWriter, data: Mapping[str, Any],
                   moment: dt.datetime | None = None) -> None:
-    """Make the document being written PDF/A-3b, with record embedded as certificate.json."""
+    """Make the document being written PDF/A-3b, with data embedded as certificate.json."""
     moment = moment or dt.datetime.now(dt.UTC)
     root = writer.root
-    spec = _associated_file(writer, record_bytes(record), moment)
+    spec = _associated_file(writer, embedded_bytes(data), moment)
     root[pdf_name("/AF")] = generic.ArrayObject([spec])
     root[pdf_name("/Names")] = generic.DictionaryObject({
         pdf_name("/EmbeddedFiles"): generic.DictionaryObject({
-            pdf_name("/Names"): generic.ArrayObject([pdf_string(RECORD_FILE), spec]),
+            pdf_name("/Names"): generic.ArrayObject([pdf_string(EMBEDDED_FILE), spec]),
         }),
     })
     root[pdf_name("/OutputIntents")] = generic.ArrayObject([_output_intent(writer)])
-    title = f"职称证书 {record['number']} {record['name']}"
+    title = f"职称证书 {data['number']} {data['name']}"
     writer.document_meta.title = title
-    writer.document_meta.author = str(record["issuing_body"])
-    writer.document_meta.subject = f"{record['name']} {record['title']}（{record['level']}）职称电子证书"
+    writer.document_meta.author = str(data["issuing_body"])
+    writer.document_meta.subject = f"{data['name']} {data['title']}（{data['level']}）职称电子证书"
     writer.document_meta.creator = "formsvc"
     writer.document_meta.created = moment
     # pyHanko merges its own entries (title, dates, producer) into an existing XMP stream when it

@@ -22,9 +22,11 @@ from typing import Any
 MEMORY_BYTES = 768 * 1024 * 1024
 CPU_SECONDS = 8
 MAX_OBJECTS = 20_000
+#: the file a certificate PDF embeds its public data in (archive.py writes it), which HR systems
+#: look for
+EMBEDDED_FILE = "certificate.json"
 #: the largest certificate.json read: ours are about 1 KB
-MAX_RECORD_BYTES = 64 * 1024
-RECORD_FILE = "certificate.json"
+MAX_EMBEDDED_BYTES = 64 * 1024
 
 #: what kind of PDF object a change touched, as the report names it (by /Type, then by shape)
 OBJECT_KINDS: dict[str, str] = {
@@ -67,7 +69,7 @@ def _kind(obj: Any) -> str:
     return "数值"
 
 
-def _record_at(root: Any) -> bytes | None:
+def _embedded_file(root: Any) -> bytes | None:
     """The bytes of certificate.json in the document's embedded files, or None."""
     names = root.get("/Names")
     if names is None:
@@ -77,10 +79,10 @@ def _record_at(root: Any) -> bytes | None:
     if entries is None:
         return None
     for index in range(0, len(entries) - 1, 2):
-        if str(entries[index]) == RECORD_FILE:
+        if str(entries[index]) == EMBEDDED_FILE:
             stream = entries[index + 1]["/EF"]["/F"]
             data = stream.data
-            return data[:MAX_RECORD_BYTES + 1]
+            return data[:MAX_EMBEDDED_BYTES + 1]
     return None
 
 
@@ -147,8 +149,8 @@ def inspect(data: bytes, anchors: Sequence[bytes]) -> dict[str, Any]:
                                     allow_fetching=False, revocation_mode="soft-fail")
         signatures = [_signature_facts(s, context) for s in reader.embedded_signatures]
         last_signed = max((s["signed_revision"] for s in signatures), default=None)
-        record = _record_at(reader.root)
-        signed_record = (_record_at(reader.get_historical_root(last_signed))
+        embedded = _embedded_file(reader.root)
+        signed_embedded = (_embedded_file(reader.get_historical_root(last_signed))
                          if last_signed is not None else None)
         changes = _changes(reader, last_signed) if last_signed is not None else []
     except PdfDecodeLimitError:
@@ -163,8 +165,8 @@ def inspect(data: bytes, anchors: Sequence[bytes]) -> dict[str, Any]:
         "revisions": revisions,
         "signatures": signatures,
         "changes": changes,
-        "record": base64.b64encode(record).decode() if record is not None else None,
-        "record_changed": record != signed_record if last_signed is not None else None,
+        "record": base64.b64encode(embedded).decode() if embedded is not None else None,
+        "record_changed": embedded != signed_embedded if last_signed is not None else None,
     }
 
 

@@ -43,18 +43,18 @@ def timestamper_for(config: Mapping[str, Any]) -> TimeStamper | None:
     return HTTPTimeStamper(url, timeout=TSA_TIMEOUT) if url else None
 
 
-def sign_certificate(pdf: bytes, record: Mapping[str, Any], key: SigningKey, *,
+def sign_certificate(pdf: bytes, data: Mapping[str, Any], key: SigningKey, *,
                      timestamper: TimeStamper | None = None,
                      moment: dt.datetime | None = None) -> bytes:
-    """pdf (one certificate, unsigned) as PDF/A-3b with record embedded, signed by key."""
+    """pdf (one certificate, unsigned) as PDF/A-3b with data (certificate.json) embedded, signed by key."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    make_archival(writer, record, moment)
+    make_archival(writer, data, moment)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason="职称电子证书",
-        location=str(record.get("issuing_body", "")),
+        location=str(data.get("issuing_body", "")),
     )
     signer = signers.PdfSigner(
         meta, key.signer, timestamper=timestamper, stamp_style=APPEARANCE,

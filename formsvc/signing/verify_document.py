@@ -32,7 +32,7 @@ from ..registry import verifying
 from ..registry.models import STATUS_VALID
 from ..registry.verifying import NOT_FOUND, Verification
 from . import inspect
-from .archive import RECORD_FIELDS, RECORD_FORMAT
+from .archive import EMBEDDED_FIELDS, EMBEDDED_FORMAT
 
 #: the largest upload looked at; a certificate PDF is about 100–200 KB
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -306,35 +306,35 @@ def _signature_part(facts: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _embedded_record(facts: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def _embedded_data(facts: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     raw = facts.get("record")
     if raw is None:
         return None, "文件中没有嵌入 certificate.json（不是本服务签发的职称电子证书）"
     content = base64.b64decode(raw)
-    if len(content) > inspect.MAX_RECORD_BYTES:
+    if len(content) > inspect.MAX_EMBEDDED_BYTES:
         return None, "嵌入的 certificate.json 过大"
     try:
-        record = json.loads(content.decode("utf-8"))
+        data = json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None, "嵌入的 certificate.json 不是有效的 JSON"
-    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
-        return None, f"嵌入的 certificate.json 格式不对（应为 {RECORD_FORMAT}）"
-    if not isinstance(record.get("number"), str) or not isinstance(record.get("name"), str):
+    if not isinstance(data, dict) or data.get("format") != EMBEDDED_FORMAT:
+        return None, f"嵌入的 certificate.json 格式不对（应为 {EMBEDDED_FORMAT}）"
+    if not isinstance(data.get("number"), str) or not isinstance(data.get("name"), str):
         return None, "嵌入的 certificate.json 缺少证书编号或姓名"
-    return record, None
+    return data, None
 
 
 def _code_of(url: Any) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
 
 
-def _fields(record: Mapping[str, Any], registry: Verification,
+def _fields(embedded: Mapping[str, Any], registry: Verification,
             connection: Session | Connection) -> tuple[FieldCheck, ...]:
     assert registry.certificate is not None
     registered = registry.certificate.as_json()
     checks = []
-    for name in RECORD_FIELDS:
-        given = record.get(name)
+    for name in EMBEDDED_FIELDS:
+        given = embedded.get(name)
         if name == "verify_url":
             # the code stays secret: only whether the file's code opens this same certificate
             by_code = verifying.verify(connection, _code_of(given))
@@ -354,15 +354,15 @@ def check_document(data: bytes, anchors: Sequence[bytes], connection: Session | 
     facts = read_facts(data, anchors)
     found = _signature_part(facts)
     found["record_changed"] = bool(facts.get("record_changed")) and found["signature"] == VALID
-    record, problem = _embedded_record(facts)
-    if record is None:
+    embedded, problem = _embedded_data(facts)
+    if embedded is None:
         return DocumentCheck(**found, record_problem=problem)
-    number = record["number"]
+    number = embedded["number"]
     try:
-        registry = verifying.look_up(connection, number, record["name"])
+        registry = verifying.look_up(connection, number, embedded["name"])
     except (InvalidData, NotFound):
         registry = Verification(NOT_FOUND)
     if not registry.found:
         return DocumentCheck(**found, record_found=True, number=number)
     return DocumentCheck(**found, record_found=True, number=number, registry=registry,
-                         fields=_fields(record, registry, connection))
+                         fields=_fields(embedded, registry, connection))

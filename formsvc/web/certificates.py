@@ -17,7 +17,7 @@ from ..forms.title_history import TitleRecord
 from ..images import PhotoField
 from ..registry import issuing, printing, records, revoking, tokens
 from ..registry.issuing import CertificateRequest
-from ..registry.levels import Level
+from ..registry.levels import TitleLevel
 from ..registry.records import CertificateRecord, RegistrySettings
 from ..registry.scope import Scope
 from ..signing import signed_pdf
@@ -36,7 +36,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 class CertificateOrder(TitleRecord):
     """One title-history row to issue a certificate from: the 12 fields, optionally level and photo."""
 
-    level: Level | None = Field(None, title="级别", description="不填时由职称名称判断")
+    level: TitleLevel | None = Field(None, title="级别", description="不填时由职称名称判断")
     photo: PhotoField | None = Field(None, title="照片")
 
 

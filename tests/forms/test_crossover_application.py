@@ -15,9 +15,9 @@ from docx.shared import Mm
 from PIL import Image
 from pypdf import PdfReader
 
-from formsvc.forms.crossover import CANDIDATE_SOURCES, EDUCATION
+from formsvc.forms.crossover import CANDIDATE_SOURCES, CROSSOVER_DOCUMENT_TYPES, EDUCATION
 from formsvc.forms.crossover_eligibility import anniversary
-from formsvc.identity import DOCUMENT_TYPES, official_date
+from formsvc.identity import official_date
 
 from ..helpers import bomb_png, docx_text, flat, pdf_drawn_images, pdf_text, sample, save_artifact
 
@@ -227,7 +227,7 @@ def test_without_a_photo_the_filled_form_keeps_the_empty_box(client):
 
 
 def test_notes_3_to_5_are_the_value_lists_the_form_accepts():
-    assert NOTES[2] == f"3.证件类型包括{'、'.join(DOCUMENT_TYPES)}。"
+    assert NOTES[2] == f"3.证件类型包括{'、'.join(CROSSOVER_DOCUMENT_TYPES)}。"
     assert NOTES[3] == f"4.文化程度分为：{'、'.join(EDUCATION)}。"
     assert NOTES[4] == f"5.考生来源包括：{'、'.join(CANDIDATE_SOURCES)}。"
 

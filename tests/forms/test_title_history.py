@@ -39,7 +39,7 @@ SEED_NOTES = [
     "3.每条职称数据包含 12 项字段信息, 均为必填项。",
     "4.需要生成电子证书的, 采集个人照片后以附件形式通过系统上传。",
 ]
-DOCUMENT_TYPES = [
+TITLE_DOCUMENT_TYPES = [
     "居民身份证", "港澳居民居住证", "台湾居民居住证", "港澳居民来往内地通行证", "台湾居民来往大陆通行证",
     "外国人永久居留身份证", "护照", "其他",
 ]
@@ -56,7 +56,7 @@ def test_blank_template_has_the_seeds_columns_dropdowns_formats_and_notes(client
     assert all(c.font.b and c.fill.fgColor.rgb.endswith("D9D9D9") for c in sheet[2])
     assert sheet.freeze_panes == "B3"
     lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"}
-    assert lists == {"B3:B20002": '"男,女"', "C3:C20002": '"' + ",".join(DOCUMENT_TYPES) + '"'}
+    assert lists == {"B3:B20002": '"男,女"', "C3:C20002": '"' + ",".join(TITLE_DOCUMENT_TYPES) + '"'}
     for letter in "EL":  # 出生日期, 批准日期
         assert sheet.column_dimensions[letter].number_format == "yyyy-mm-dd"
         assert sheet[f"{letter}3"].number_format == "yyyy-mm-dd"
@@ -146,7 +146,7 @@ def test_blank_pdf_has_the_header_and_notes_and_room_to_write(client):
      "第6行（L6）：批准日期不是存在的日期：2017-13-08"),
     (change_row(3, 批准日期="2099-01-01"), ("rows", 6, "批准日期"), "第6行（L6）：批准日期不能晚于今天"),
     (change_row(4, 证件类型="身份证明"), ("rows", 7, "证件类型"),
-     "第7行（C7）：证件类型只能是：" + "、".join(DOCUMENT_TYPES)),
+     "第7行（C7）：证件类型只能是：" + "、".join(TITLE_DOCUMENT_TYPES)),
     # typed into a number cell, Excel keeps 4.20106199204173E+17
     (change_row(1, 证件号码=4.20106199204173e17), ("rows", 4, "证件号码"),
      "第4行（D4）：证件号码被存成了数字（420106199204173000），Excel 只保留15位有效数字，末尾几位已丢失："
