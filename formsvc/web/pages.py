@@ -62,6 +62,8 @@ def form(form_id: str) -> str:
         tool = None
     return render_template("form.html", form=catalogue_entry(spec), format_labels=FORMAT_LABELS,
                            rows_field=spec.rows_field, tool=tool,
+                           # a draft file larger than a request could be would not render anyway
+                           draft_max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                            tool_url=url_for(tool.endpoint) if tool else None)
 
 

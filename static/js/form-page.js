@@ -1,10 +1,12 @@
 // The fillable form page: builds the form from its schema, checks it as the person types, shows the
 // errors and warnings beside their fields, keeps a PDF preview up to date, downloads each format and
-// imports a filled Excel sheet. Everything comes from the catalogue entry and the schema.
+// imports a filled Excel sheet; drafts.js keeps what is typed. Everything comes from the catalogue
+// entry and the schema.
 'use strict';
 
 import { h, debounce, requestJSON, postJSON, saveResponse, errorMessages } from './lib.js';
 import { buildForm, nodeFor } from './schema-form.js';
+import { startDrafts } from './drafts.js';
 
 const page = document.querySelector('[data-form-page]');
 if (page) start(page);
@@ -31,7 +33,13 @@ async function start(page) {
     previewed: null,     // the data the preview shows
   };
 
-  const root = buildForm(schema, { onChange: () => scheduleCheck() });
+  let drafts = null;  // started once the page's handlers are in place (a kept draft is checked)
+  const root = buildForm(schema, {
+    onChange: () => {
+      scheduleCheck();
+      drafts?.changed();
+    },
+  });
   fieldsElement.replaceChildren(root.element);
   performance.mark('formsvc:form-ready');  // what the page benchmark times
   fieldsElement.addEventListener('focusout', () => scheduleCheck());
@@ -153,6 +161,7 @@ async function start(page) {
       return;
     }
     root.set(body);
+    drafts.saved();  // the sample is not the person's work: leaving it loses nothing
     state.showAll = true;
     await check();
   });
@@ -165,6 +174,7 @@ async function start(page) {
 
   page.querySelector('[data-action="clear"]').addEventListener('click', () => {
     root.set(undefined);
+    drafts.cleared();
     root.walk((node) => { node.touched = false; });
     state.showAll = false;
     state.result = null;
@@ -192,6 +202,7 @@ async function start(page) {
       const response = await postJSON(renderUrls[format], root.get());
       if (response.ok) {
         const name = await saveResponse(response, `${page.dataset.formTitle}.${format}`);
+        drafts.saved();
         downloadStatus.textContent = `已下载：${name}`;
       } else {
         const body = await response.json().catch(() => null);
@@ -227,6 +238,7 @@ async function start(page) {
         // the sheet fills the form's list; what else the form asks (unit, date…) stays as typed
         const data = { ...root.get(), [page.dataset.rowsField]: body.rows };
         root.set(data);
+        drafts.changed();
         state.showAll = true;
         const warnings = body.warnings || [];
         resultElement.replaceChildren(...[h('p', { class: 'notice notice--success' },
@@ -245,6 +257,14 @@ async function start(page) {
       resultElement.querySelector('table, .notice')?.scrollIntoView({ block: 'nearest' });
     });
   }
+
+  // a draft kept by this tab (reload, Back) or opened from a file is checked like typed data
+  drafts = startDrafts(page, root, {
+    onLoaded: () => {
+      state.showAll = false;
+      check();
+    },
+  });
 }
 
 /** A form that sends a filled sheet to an endpoint that answers with a file, or with its errors. */

@@ -74,6 +74,12 @@ export function filenameFrom(disposition, fallback = 'download') {
 export async function saveResponse(response, fallbackName) {
   const blob = await response.blob();
   const name = filenameFrom(response.headers.get('Content-Disposition'), fallbackName);
+  saveBlob(blob, name);
+  return name;
+}
+
+/** Hands a blob to the browser as a download named name. */
+export function saveBlob(blob, name) {
   const url = URL.createObjectURL(blob);
   const link = h('a', { href: url, download: name, hidden: true });
   document.body.append(link);
@@ -81,7 +87,6 @@ export async function saveResponse(response, fallbackName) {
   link.remove();
   // the browser has taken the blob once the click is handled
   setTimeout(() => URL.revokeObjectURL(url), 60000);
-  return name;
 }
 
 /** Messages of an error answer {"errors": [{loc, msg}]}, or one generic message. */
