@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
 Loc = tuple[str | int, ...]
 
 
@@ -221,3 +223,8 @@ def _status_error(status: int, message: str) -> FormsvcError:
     error = FormsvcError(message)
     error.status = status
     return error
+
+
+def field_error(message: str, **context: Any) -> PydanticCustomError:
+    """A validation error whose message completes the field's label: 证件号码 + 校验位错误."""
+    return PydanticCustomError("formsvc", message, context)

@@ -24,8 +24,7 @@ from typing import Annotated, Any
 from PIL import Image, ImageOps
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
-from .errors import InvalidImage, Loc
-from .identity import field_error
+from .errors import InvalidImage, Loc, field_error
 
 #: the largest file accepted (seed 003 sets none; 2 MB is what provincial upload systems allow)
 MAX_PHOTO_BYTES = 2 * 1024 * 1024

@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from ..identity import Count, Paragraphs, PersonName, PhoneNumbers, Text, Year
+from ..contacts import PhoneNumbers
+from ..counts import Count, Year
+from ..text import Paragraphs, PersonName, Text
 from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, title_of
 from .boxes import EMPTY_BOX, Continuations, TextBox
 

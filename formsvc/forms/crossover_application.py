@@ -18,20 +18,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationError, WithJsonSchema
 
-from ..errors import Loc, Problem
-from ..identity import (
-    RESIDENT_ID_TYPES,
-    AnyDate,
-    IdentityNumber,
-    PastDate,
-    PersonName,
-    Text,
-    check_resident_id,
-    field_error,
-    parse_date,
-)
+from ..dates import AnyDate, PastDate, parse_date
+from ..errors import Loc, Problem, field_error
+from ..identity import RESIDENT_ID_TYPES, IdentityNumber, check_resident_id
 from ..images import TWO_INCH_MM, PhotoField
 from ..sheets.photos import PhotoArchive
+from ..text import PersonName, Text
 from .base import (
     Document,
     Findings,

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from ..identity import official_date
+from ..dates import official_date
 
 #: 职称证书等级: the grades 三(一) admits; 高级 of 三(二)3 is 副高级 or 正高级
 TitleGrade = Literal["助理级", "中级", "副高级", "正高级"]

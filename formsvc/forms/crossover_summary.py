@@ -23,18 +23,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..identity import (
-    RESIDENT_ID_TYPES,
-    Email,
-    IdentityNumber,
-    MobileNumber,
-    Paragraphs,
-    PastDate,
-    PersonName,
-    PostalCode,
-    Text,
-    check_resident_id,
-)
+from ..contacts import Email, MobileNumber, PostalCode
+from ..dates import PastDate
+from ..identity import RESIDENT_ID_TYPES, IdentityNumber, check_resident_id
+from ..text import Paragraphs, PersonName, Text
 from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
 from .crossover import CandidateSource, CertificateDelivery, CrossoverDocumentType, Education, SkillLevel
 from .people import check_person

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ..identity import AnyDate, PersonName, Text
+from ..dates import AnyDate
+from ..text import PersonName, Text
 from .base import Document, FormModel, FormSpec
 
 

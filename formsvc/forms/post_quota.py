@@ -11,7 +11,9 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, create_model
 
-from ..identity import AnyDate, Count, Paragraphs, PersonName, Text, Year
+from ..counts import Count, Year
+from ..dates import AnyDate
+from ..text import Paragraphs, PersonName, Text
 from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, title_of
 from .boxes import EMPTY_BOX, Continuations, TextBox
 

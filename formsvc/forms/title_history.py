@@ -10,7 +10,9 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, Field
 
-from ..identity import IdentityNumber, NumberText, PastDate, PersonName, Text
+from ..dates import PastDate
+from ..identity import IdentityNumber
+from ..text import NumberText, PersonName, Text
 from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates

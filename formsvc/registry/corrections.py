@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidData, NotFound
 from ..forms.base import FormModel, problems_from
-from ..identity import Text
+from ..text import Text
 from . import audit, issuing, records
 from .issuing import CertificateRequest
 from .models import STATUS_REVOKED, STATUS_VALID, Certificate, utcnow

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
+from ..dates import official_date
 from ..errors import InvalidData, NotFound
 from ..forms.title_history import TitleRecord
-from ..identity import official_date
 from . import audit
 from .models import STATUS_TEXT, STATUS_VALID, Certificate, as_utc
 from .numbers import NumberError, check_prefix, clean_number

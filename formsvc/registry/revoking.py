@@ -8,9 +8,10 @@ from pydantic import Field, ValidationError
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from ..dates import official_date
 from ..errors import Conflict, InvalidData
 from ..forms.base import FormModel, problems_from
-from ..identity import Text, official_date
+from ..text import Text
 from . import audit
 from .models import STATUS_REVOKED, STATUS_VALID, Certificate, utcnow
 from .records import CertificateRecord, checked_number, find

@@ -12,8 +12,8 @@ from jinja2 import FileSystemLoader
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from ..dates import official_date
 from ..forms.boxes import TextBox
-from ..identity import official_date
 
 
 def blank(value: Any, width: int = 4) -> Any:

@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from ..dates import official_date
 from ..errors import InvalidData, NotFound, PayloadTooLarge
 from ..forms.base import title_of
 from ..forms.title_history import TitleRecord
-from ..identity import official_date
 from ..registry import verifying
 from ..registry.models import STATUS_VALID
 from ..registry.verifying import NOT_FOUND, Verification

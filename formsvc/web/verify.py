@@ -21,8 +21,8 @@ from flask import (
 )
 
 from .. import db
+from ..dates import official_date
 from ..errors import InvalidData, NotFound, RateLimited
-from ..identity import official_date
 from ..registry import verifying
 from ..registry.verifying import Verification
 from . import ratelimit

@@ -15,9 +15,9 @@ from docx.shared import Mm
 from PIL import Image
 from pypdf import PdfReader
 
+from formsvc.dates import official_date
 from formsvc.forms.crossover import CANDIDATE_SOURCES, CROSSOVER_DOCUMENT_TYPES, EDUCATION
 from formsvc.forms.crossover_eligibility import anniversary
-from formsvc.identity import official_date
 
 from ..helpers import bomb_png, docx_text, flat, pdf_drawn_images, pdf_text, sample, save_artifact
 

@@ -13,13 +13,14 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from pydantic import Field
 
+from formsvc.dates import PastDate
 from formsvc.errors import InvalidData
 from formsvc.forms.base import FormModel, FormSpec
 from formsvc.forms.tabular import columns
-from formsvc.identity import PastDate, PersonName, Text
 from formsvc.sheets import read_rows
 from formsvc.sheets import reader as reader_module
 from formsvc.sheets.cells import read_cell
+from formsvc.text import PersonName, Text
 
 from ..helpers import blank_template, errors_of, fill, part, rezip, sample_rows, upload
 
