@@ -100,6 +100,7 @@ def naive_seconds_per_certificate(count: int) -> float:
     from pypdf import PdfWriter
 
     from formsvc import db
+    from formsvc.documents import RenderSettings
     from formsvc.forms.tabular import columns
     from formsvc.forms.title_history import TitleRecord
     from formsvc.registry import issuing, printing, records
@@ -120,7 +121,8 @@ def naive_seconds_per_certificate(count: int) -> float:
                                     scope=WHOLE_REGISTRY)
         writer = PdfWriter()
         for result in issued:
-            single = printing.render_certificates([result.certificate], settings).content
+            single = printing.render_certificates([result.certificate], settings,
+                                                  rendering=RenderSettings.of(app)).content
             writer.append(io.BytesIO(single))
         writer.write(io.BytesIO())
         return (time.perf_counter() - start) / count

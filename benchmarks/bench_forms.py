@@ -105,6 +105,7 @@ def bench(report: Report) -> None:
          "title-history", title_history_rows(
              json.loads((ROOT / "samples" / "title-history.json").read_text()), 1000)),
     )
+    from formsvc.documents import RenderSettings
     from formsvc.produce import render_documents
 
     for label, form_id, data in long_forms:
@@ -116,7 +117,7 @@ def bench(report: Report) -> None:
         def render(spec=spec, checked=checked) -> bytes:
             with app.app_context():
                 documents = spec.documents(checked.model)
-                return render_documents(spec.id, documents, "pdf").content
+                return render_documents(spec.id, documents, "pdf", RenderSettings.of(app)).content
 
         # one timed run after the form's one-page renders above warmed the process: a 1,000-row
         # listing takes tens of seconds

@@ -14,6 +14,7 @@ CHUNK = 50
 def bench(report: Report) -> None:
     from bench_verify import issue_certificates
 
+    from formsvc.documents import RenderSettings
     from formsvc.registry import printing, records
     from formsvc.render.compose import single_pages
     from formsvc.signing import signed_pdf, signing_key
@@ -26,7 +27,8 @@ def bench(report: Report) -> None:
     seal = printing.seal_from_config(app.config)
     with app.app_context():
         def chunk() -> bytes:
-            return printing.render_certificates(certificates, settings, seal).content
+            return printing.render_certificates(certificates, settings, seal,
+                                                rendering=RenderSettings.of(app)).content
 
         render_ms = median_ms(chunk, runs=5, warmup=1) / CHUNK
         singles = list(single_pages(chunk()))

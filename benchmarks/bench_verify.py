@@ -45,14 +45,16 @@ def issue_certificates(app, count: int) -> list:
 
 
 def certificate_pdf(app, certificate, report: Report) -> None:
+    from formsvc.documents import RenderSettings
     from formsvc.registry import printing, records
 
     settings = records.RegistrySettings.from_config(app.config)
+    rendering = RenderSettings.of(app)
     seal = printing.Seal.from_file(ROOT / "static" / "img" / "seal-specimen.png")
     with app.app_context():
 
         def render() -> bytes:
-            return printing.render_certificates([certificate], settings, seal).content
+            return printing.render_certificates([certificate], settings, seal, rendering=rendering).content
 
         ms = median_ms(render, runs=10)
         size = len(render())

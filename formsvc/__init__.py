@@ -62,7 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         applications,
         certificates,
         corrections,
-        documents,
+        document_check,
         jobs,
         office,
         openapi,
@@ -89,7 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     corrections.init_app(app)
     jobs.init_app(app)
     verify.init_app(app)
-    documents.init_app(app)
+    document_check.init_app(app)
     security.init_app(app)
     pages.init_app(app)
     office.init_app(app)

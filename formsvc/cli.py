@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .documents import RenderSettings
 from .errors import FormsvcError
 from .forms import FORMS, get_form
 from .produce import produce
@@ -46,9 +47,8 @@ def render_command(form_id: str, data: click.utils.LazyFile, extension: str,
         payload = json.loads(data.read().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise click.ClickException(f"数据文件不是有效的 JSON：{error}") from None
-    override = str(Path(current_app.instance_path) / "form_templates")
     try:
-        produced = produce(spec, payload, extension.lower(), override)
+        produced = produce(spec, payload, extension.lower(), RenderSettings.of(current_app))
     except FormsvcError as error:
         for problem in error.problems:
             where = ".".join(str(p) for p in problem.loc) or "-"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .budget import check_render
+from .documents import Document, RenderSettings
 from .errors import InvalidData, Loc, NotFound, Problem, UnrenderableText
 from .forms import FormSpec
-from .forms.base import Document, FormModel, label_for
-from .render import Rendered, renderer, templates_for
+from .forms.base import FormModel, label_for
+from .render import Rendered, renderer
 from .render.fonts import undrawable
 
 
@@ -53,14 +53,12 @@ def check_format(spec: FormSpec, extension: str) -> None:
 
 
 def render_documents(
-    spec_id: str, documents: Sequence[Document], extension: str,
-    override_root: str | Path | None = None,
+    spec_id: str, documents: Sequence[Document], extension: str, settings: RenderSettings
 ) -> Rendered:
-    return renderer(extension)(templates_for(spec_id, override_root), documents)
+    return renderer(extension)(spec_id, documents, settings)
 
 
-def produce(spec: FormSpec, data: Any, extension: str,
-            override_root: str | Path | None = None) -> Produced:
+def produce(spec: FormSpec, data: Any, extension: str, settings: RenderSettings) -> Produced:
     """The filled form, or InvalidData with every error (and the warnings) found."""
     check_format(spec, extension)
     check_render(spec.id, data, extension)
@@ -73,14 +71,13 @@ def produce(spec: FormSpec, data: Any, extension: str,
         if problems:
             raise UnrenderableText(problems, warnings=result.warnings)
     documents = spec.documents(result.model)
-    rendered = render_documents(spec.id, documents, extension, override_root)
+    rendered = render_documents(spec.id, documents, extension, settings)
     name = documents[0].name if len(documents) == 1 else spec.title
     return Produced(rendered, name, result.warnings)
 
 
-def produce_blank(spec: FormSpec, extension: str,
-                  override_root: str | Path | None = None) -> Produced:
+def produce_blank(spec: FormSpec, extension: str, settings: RenderSettings) -> Produced:
     check_format(spec, extension)
     documents = spec.documents(None)
-    return Produced(render_documents(spec.id, documents, extension, override_root),
+    return Produced(render_documents(spec.id, documents, extension, settings),
                     f"{spec.title}（空白）", ())

@@ -63,6 +63,18 @@ def make_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
     return create_app(settings)
 
 
+def override_template(app: Flask, name: str, marker: str) -> Path:
+    """An instance's own form.html for the template folder name (a form id, or certificate): one
+    page per document saying marker and the document's name, so a PDF shows which template drew it."""
+    folder = Path(app.instance_path) / "form_templates" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "form.html"
+    path.write_text('<!doctype html><html lang="zh-CN"><body>{% for document in documents %}'
+                    '<p{% if not loop.first %} style="break-before: page"{% endif %}>'
+                    f"{marker}{{{{ document.name }}}}</p>{{% endfor %}}</body></html>", encoding="utf-8")
+    return path
+
+
 # --- samples and test data -------------------------------------------------------------------
 
 

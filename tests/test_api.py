@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .helpers import sample
+from .helpers import docx_text, flat, override_template, pdf_text, sample
 
 
 def test_healthz_answers_without_a_database(app):
@@ -136,3 +136,15 @@ def test_download_names_are_chinese_with_an_ascii_fallback(client):
     from urllib.parse import unquote
 
     assert unquote(disposition.split("''", 1)[1]) == "诚信承诺书（空白）.pdf"
+
+
+def test_renders_and_blanks_use_the_instance_template(app, client):
+    override_template(app, "pledge", "本地承诺书样式")
+    filled = client.post("/api/v1/forms/pledge/render?format=pdf", json=sample("pledge"))
+    blank = client.get("/api/v1/forms/pledge/blank?format=pdf")
+    assert filled.status_code == blank.status_code == 200
+    assert [flat(page)[:7] for page in pdf_text(filled.data)] == ["本地承诺书样式"] * 3
+    assert [flat(page)[:7] for page in pdf_text(blank.data)] == ["本地承诺书样式"]
+    # a format the instance did not replace keeps the shipped template
+    word = client.get("/api/v1/forms/pledge/blank?format=docx")
+    assert word.status_code == 200 and "诚信承诺书" in docx_text(word.data)

@@ -167,7 +167,7 @@ def save(document: WordDocument, path: Path) -> None:
 
 
 def boxed(cell: _Cell, expression: str, **options) -> None:
-    """A box whose text may continue on a 附页 (formsvc/forms/boxes.py Boxed): its paragraphs,
+    """A box whose text may continue on a 附页 (formsvc/boxes.py Boxed): its paragraphs,
     then, only when it continues, the line saying where."""
     cell_text(cell, "{{ " + expression + ".text|paragraphs }}", **options)
     plain = {k: v for k, v in options.items() if k not in ("align", "indent_chars")}
@@ -178,7 +178,7 @@ def boxed(cell: _Cell, expression: str, **options) -> None:
 
 def annexes(document: WordDocument, *, size: float = XIAOSI) -> None:
     """The 附页 of a filled form at its end, each on a new page: 附页N, the box's label and
-    （续）, then the text the box could not hold (formsvc/forms/boxes.py Annex)."""
+    （续）, then the text the box could not hold (formsvc/boxes.py Annex)."""
     paragraph(document, "{%p for annex in doc.annexes %}", size=size)
     name = paragraph(document, "{{ annex.name }}", font=HEITI, size=SIHAO, space_after_pt=8)
     name.paragraph_format.page_break_before = True

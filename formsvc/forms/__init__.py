@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..documents import Document
 from ..errors import NotFound
 from . import (
     committee_filing,
@@ -11,7 +12,7 @@ from . import (
     post_quota,
     title_history,
 )
-from .base import Document, FormModel, FormSpec, Validated
+from .base import FormModel, FormSpec, Validated
 
 #: in catalogue order
 FORMS: dict[str, FormSpec] = {

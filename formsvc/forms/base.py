@@ -8,15 +8,13 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from ..documents import Document
 from ..errors import Loc, Problem
-
-FORM_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "form_templates"
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +23,6 @@ class FormModel(BaseModel):
     """Base of every form's data: unknown fields are refused, values are immutable once checked."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-@dataclass(frozen=True)
-class Document:
-    """One filled copy of a form: a name for its file and what its templates are rendered with."""
-
-    name: str
-    context: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -101,10 +91,6 @@ class FormSpec:
     #: for tabular forms: the cross-field rules of the rows, each given with where it stands (a
     #: position in the JSON list, or a sheet row on import) so both report the same problems
     rows_rules: Callable[[FindingsBuilder, Sequence[LocatedRow]], None] | None = None
-
-    @property
-    def template_dir(self) -> Path:
-        return FORM_TEMPLATES / self.id
 
     def validate(self, data: Any) -> Validated:
         """Every problem of data at once: the fields' own, and the cross-field rules' on whatever

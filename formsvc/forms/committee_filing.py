@@ -11,11 +11,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
+from ..boxes import EMPTY_BOX, Continuations, TextBox
 from ..contacts import PhoneNumbers
 from ..counts import Count, Year
+from ..documents import Document
 from ..text import Paragraphs, PersonName, Text
-from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, title_of
-from .boxes import EMPTY_BOX, Continuations, TextBox
+from .base import Findings, FindingsBuilder, FormModel, FormSpec, title_of
 
 #: the boxes of form.html, in full-width characters per line × lines. The value cells print
 #: every value up to its schema limit (smaller where a long one needs it, render/templating.py

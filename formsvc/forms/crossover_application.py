@@ -19,13 +19,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError, WithJsonSchema
 
 from ..dates import AnyDate, PastDate, parse_date
+from ..documents import Document
 from ..errors import Loc, Problem, field_error
 from ..identity import RESIDENT_ID_TYPES, IdentityNumber, check_resident_id
 from ..images import TWO_INCH_MM, PhotoField
 from ..sheets.photos import PhotoArchive
 from ..text import PersonName, Text
 from .base import (
-    Document,
     Findings,
     FindingsBuilder,
     FormModel,

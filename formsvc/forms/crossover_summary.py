@@ -25,9 +25,10 @@ from pydantic import Field
 
 from ..contacts import Email, MobileNumber, PostalCode
 from ..dates import PastDate
+from ..documents import Document
 from ..identity import RESIDENT_ID_TYPES, IdentityNumber, check_resident_id
 from ..text import Paragraphs, PersonName, Text
-from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
+from .base import Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
 from .crossover import CandidateSource, CertificateDelivery, CrossoverDocumentType, Education, SkillLevel
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from ..dates import AnyDate
+from ..documents import Document
 from ..text import PersonName, Text
-from .base import Document, FormModel, FormSpec
+from .base import FormModel, FormSpec
 
 
 class PledgeApplicant(FormModel):

@@ -11,11 +11,12 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, create_model
 
+from ..boxes import EMPTY_BOX, Continuations, TextBox
 from ..counts import Count, Year
 from ..dates import AnyDate
+from ..documents import Document
 from ..text import Paragraphs, PersonName, Text
-from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, title_of
-from .boxes import EMPTY_BOX, Continuations, TextBox
+from .base import Findings, FindingsBuilder, FormModel, FormSpec, title_of
 
 QuotaLevel = Literal["中级", "副高", "正高"]
 #: the levels in the order of the grid's columns

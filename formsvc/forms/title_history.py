@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BeforeValidator, Field
 
 from ..dates import PastDate
+from ..documents import Document
 from ..identity import IdentityNumber
 from ..text import NumberText, PersonName, Text
-from .base import Document, Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
+from .base import Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates
 

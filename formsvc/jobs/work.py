@@ -22,6 +22,7 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import db
+from ..documents import RenderSettings
 from ..errors import InsufficientStorage
 from ..registry import audit, issuing
 from ..registry.models import utcnow
@@ -233,8 +234,7 @@ def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) ->
     session.commit()
     certificates = [i.certificate for i in issued]
     rendered = render_certificates(certificates, settings, seal_from_config(app.config),
-                                   override_root=Path(app.instance_path) / "form_templates",
-                                   font_dir=app.config["FONT_DIR"])
+                                   rendering=RenderSettings.of(app))
     pdf_path, zip_path = _chunk_files(folder, chunk.index)
     pdf_path.parent.mkdir(mode=0o700, exist_ok=True)
     _write_atomically(pdf_path, rendered.content)

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..documents import Document, RenderSettings
 from ..errors import SetupError
-from ..forms.base import Document
-from ..render import Rendered, pdf, templates_for
+from ..render import Rendered, pdf
 from . import audit
 from .records import CertificateRecord, RegistrySettings, find
 from .scope import Scope
@@ -82,28 +82,29 @@ def render_certificates(
     settings: RegistrySettings,
     seal: Seal | None = None,
     *,
-    override_root: str | Path | None = None,
-    font_dir: str | None = None,
+    rendering: RenderSettings,
 ) -> Rendered:
     """One PDF, one certificate per page, in the given order. Photos print only when loaded
-    (find(..., with_photo=True) or the results of issue/issue_many).
+    (find(..., with_photo=True) or the results of issue/issue_many). rendering: the fonts and the
+    template roots (an instance's own certificate/form.html first).
 
     Several certificates share one layout of what is the same on all of them (frame, grid,
     labels, seal): see pdf.render_layered."""
     documents = [certificate_document(c, settings, seal) for c in certificates]
     draw = pdf.render_layered if len(documents) > 1 else pdf.render
-    return draw(templates_for(TEMPLATE, override_root), documents, font_dir=font_dir)
+    return draw(TEMPLATE, documents, rendering)
 
 
 def certificate_pdf(
     session: Session, number: str, *, scope: Scope, actor: str, settings: RegistrySettings,
-    seal: Seal | None = None, finish: Callable[[CertificateRecord, bytes], bytes] | None = None,
+    rendering: RenderSettings, seal: Seal | None = None,
+    finish: Callable[[CertificateRecord, bytes], bytes] | None = None,
 ) -> tuple[CertificateRecord, Rendered]:
     """One certificate of scope as PDF, photo included, for actor, who is recorded in the audit
     log as having printed it once the PDF is made. finish (signing) turns the rendered bytes into
     the ones handed out. NotFound like records.find."""
     certificate = find(session, number, scope=scope, with_photo=True)
-    rendered = render_certificates([certificate], settings, seal)
+    rendered = render_certificates([certificate], settings, seal, rendering=rendering)
     if finish is not None:
         rendered = Rendered(finish(certificate, rendered.content), rendered.extension)
     audit.record(session, actor, "print", certificate.number)

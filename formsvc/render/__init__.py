@@ -6,10 +6,9 @@ import io
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..errors import NotFound, SetupError
-from ..forms.base import FORM_TEMPLATES, Document
+from ..documents import Document, RenderSettings
+from ..errors import NotFound
 
 MIMETYPES = {
     "pdf": "application/pdf",
@@ -31,32 +30,9 @@ class Rendered:
         return MIMETYPES[self.extension]
 
 
-@dataclass(frozen=True)
-class TemplateFolder:
-    """The templates of one document: an instance's own folder first, then the shipped one."""
-
-    name: str
-    roots: tuple[Path, ...] = (FORM_TEMPLATES,)
-
-    def path(self, filename: str) -> Path:
-        for root in self.roots:
-            candidate = root / self.name / filename
-            if candidate.is_file():
-                return candidate
-        raise SetupError(f"模板缺失：{self.name}/{filename}")
-
-    def has(self, filename: str) -> bool:
-        return any((root / self.name / filename).is_file() for root in self.roots)
-
-
-def templates_for(name: str, override_root: str | Path | None = None) -> TemplateFolder:
-    roots = (FORM_TEMPLATES,)
-    if override_root is not None:
-        roots = (Path(override_root), *roots)
-    return TemplateFolder(name, roots)
-
-
-Renderer = Callable[[TemplateFolder, Sequence[Document]], Rendered]
+#: a renderer: the template folder's name (a form id, or certificate), the filled documents, and
+#: the settings it renders with (fonts, template roots) — it reads no configuration of its own
+Renderer = Callable[[str, Sequence[Document], RenderSettings], Rendered]
 
 
 def zip_files(files: Sequence[tuple[str, bytes]]) -> bytes:

@@ -17,8 +17,8 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..forms.base import Document
-from . import Rendered, TemplateFolder, zip_files
+from ..documents import Document, RenderSettings
+from . import Rendered, zip_files
 from .templating import environment
 
 
@@ -94,8 +94,8 @@ def render_one(template: bytes, document: Document) -> bytes:
     return buffer.getvalue()
 
 
-def render(templates: TemplateFolder, documents: Sequence[Document]) -> Rendered:
-    path = templates.path("form.docx")
+def render(name: str, documents: Sequence[Document], settings: RenderSettings) -> Rendered:
+    path = settings.templates(name).path("form.docx")
     template = _template_bytes(path, path.stat().st_mtime_ns)
     files = [(f"{d.name}.docx", render_one(template, d)) for d in documents]
     if len(files) == 1:

@@ -25,8 +25,8 @@ from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from ..forms.base import FORM_TEMPLATES, Document
-from . import Rendered, TemplateFolder, qr
+from ..documents import FORM_TEMPLATES, Document, RenderSettings
+from . import Rendered, qr
 from .fonts import compact_faces, font_face_css
 from .templating import file_environment
 
@@ -198,39 +198,33 @@ def render_html(html: str, setup: PrintSetup, resources: Resources | None = None
 
 
 def html_for(
-    templates: TemplateFolder, documents: Sequence[Document], resources: Resources, **extra: Any
+    name: str, documents: Sequence[Document], settings: RenderSettings, resources: Resources,
+    **extra: Any,
 ) -> str:
-    roots = tuple(dict.fromkeys((*(r for r in templates.roots), FORM_TEMPLATES)))
-    template = file_environment(roots).get_template(f"{templates.name}/form.html")
+    # the shipped root stays searchable: an instance's form.html may extend a shipped base
+    roots = tuple(dict.fromkeys((*settings.template_roots, FORM_TEMPLATES)))
+    template = file_environment(roots).get_template(f"{name}/form.html")
     return template.render(documents=documents, attach=resources.attach, **extra)
 
 
-def render(
-    templates: TemplateFolder, documents: Sequence[Document], *, font_dir: str | None = None
-) -> Rendered:
-    from flask import current_app
-
-    setup = print_setup(font_dir or current_app.config["FONT_DIR"])
+def render(name: str, documents: Sequence[Document], settings: RenderSettings) -> Rendered:
+    setup = print_setup(settings.font_dir)
     resources = Resources()
-    html = html_for(templates, documents, resources)
+    html = html_for(name, documents, settings, resources)
     return Rendered(render_html(html, setup, resources), "pdf")
 
 
-def render_layered(
-    templates: TemplateFolder, documents: Sequence[Document], *, font_dir: str | None = None
-) -> Rendered:
+def render_layered(name: str, documents: Sequence[Document], settings: RenderSettings) -> Rendered:
     """Many pages that share a background: the template renders what all pages share when given
     part="layer" and each page's own content when given part="pages"; the shared layer is laid
     out once and drawn beneath every page as one form (render/compose.py). A template that knows
     no parts (an instance's own, say) is rendered whole."""
-    from flask import current_app
-
     from .compose import underlay
 
-    setup = print_setup(font_dir or current_app.config["FONT_DIR"])
+    setup = print_setup(settings.font_dir)
     resources = Resources()
-    layer = render_html(html_for(templates, documents, resources, part="layer"), setup, resources)
+    layer = render_html(html_for(name, documents, settings, resources, part="layer"), setup, resources)
     if PdfReader(io.BytesIO(layer)).get_num_pages() != 1:
-        return render(templates, documents, font_dir=font_dir)
-    pages = render_html(html_for(templates, documents, resources, part="pages"), setup, resources)
+        return render(name, documents, settings)
+    pages = render_html(html_for(name, documents, settings, resources, part="pages"), setup, resources)
     return Rendered(underlay(layer, pages), "pdf")

@@ -12,8 +12,8 @@ from jinja2 import FileSystemLoader
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
+from ..boxes import TextBox
 from ..dates import official_date
-from ..forms.boxes import TextBox
 
 
 def blank(value: Any, width: int = 4) -> Any:

@@ -26,10 +26,10 @@ from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..boxes import TextBox
+from ..documents import Document, RenderSettings
 from ..errors import SetupError
-from ..forms.base import Document
-from ..forms.boxes import TextBox
-from . import Rendered, TemplateFolder
+from . import Rendered
 from .templating import environment
 
 _ROW_MARKER = re.compile(r"^\{%row\s+(?P<items>.+?)\s*%\}")
@@ -174,10 +174,10 @@ def _template_bytes(path: Path, mtime_ns: int) -> bytes:
     return path.read_bytes()
 
 
-def render(templates: TemplateFolder, documents: Sequence[Document]) -> Rendered:
+def render(name: str, documents: Sequence[Document], settings: RenderSettings) -> Rendered:
     if len(documents) != 1:
         raise SetupError("XLSX 每次只能生成一份表格")
-    path = templates.path("form.xlsx")
+    path = settings.templates(name).path("form.xlsx")
     workbook = load_workbook(io.BytesIO(_template_bytes(path, path.stat().st_mtime_ns)))
     scope = {"doc": documents[0].context}
     for sheet in workbook.worksheets:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..budget import IMPORT_SHEET
+from ..documents import RenderSettings
 from ..errors import NotFound, UnsupportedMediaType
 from ..forms import FORMS, FormSpec, get_form
 from ..produce import produce, produce_blank
@@ -19,11 +20,6 @@ from .slots import heavy
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "samples"
-
-
-def override_root() -> str:
-    """Where an instance keeps its own versions of the templates (SPEC §1, template overrides)."""
-    return str(Path(current_app.instance_path) / "form_templates")
 
 
 def requested_format(spec: FormSpec) -> str:
@@ -134,7 +130,7 @@ def render(form_id: str) -> Response:
     spec = get_form(form_id)
     extension = requested_format(spec)
     data = form_data(spec)
-    produced = produce(spec, data, extension, override_root())
+    produced = produce(spec, data, extension, RenderSettings.of(current_app))
     return send_rendered(produced.rendered, produced.name,
                          headers=warnings_header(produced.warnings))
 
@@ -142,7 +138,7 @@ def render(form_id: str) -> Response:
 @bp.get("/forms/<form_id>/blank")
 def blank(form_id: str) -> Response:
     spec = get_form(form_id)
-    produced = produce_blank(spec, requested_format(spec), override_root())
+    produced = produce_blank(spec, requested_format(spec), RenderSettings.of(current_app))
     return send_rendered(produced.rendered, produced.name)
 
 

@@ -8,9 +8,10 @@ sheet gives one PDF with a page per applicant in sheet order, or a ZIP of Word f
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from ..budget import APPLICATIONS_SHEET, check_applications
+from ..documents import RenderSettings
 from ..errors import InvalidData, Problem
 from ..forms import get_form
 from ..forms.crossover_application import from_summary
@@ -18,7 +19,7 @@ from ..produce import check_format, render_documents, unprintable
 from ..sheets import read_rows
 from ..sheets.photos import read_photo_archive
 from ..sheets.reader import locate
-from .api import override_root, warnings_header
+from .api import warnings_header
 from .http import optional_file, send_rendered, uploaded_file
 from .openapi import operation
 from .slots import heavy
@@ -70,7 +71,7 @@ def applications() -> Response:
     if result.errors:
         raise InvalidData(located(result.errors), warnings=warnings)
     documents = result.documents()
-    rendered = render_documents(spec.id, documents, extension, override_root())
+    rendered = render_documents(spec.id, documents, extension, RenderSettings.of(current_app))
     name = documents[0].name if len(documents) == 1 else f"贯通个人申报表（{len(documents)}人）"
     return send_rendered(rendered, name, headers=warnings_header(warnings))
 

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, 
 from pydantic import Field, ValidationError
 
 from .. import db
+from ..documents import RenderSettings
 from ..errors import InvalidData
 from ..forms.base import problems_from
 from ..forms.title_history import TitleRecord
@@ -147,6 +148,7 @@ def send_certificate_pdf(number: str, who: str, scope: Scope) -> Response:
     and the office)."""
     certificate, rendered = printing.certificate_pdf(
         db.session(), number, scope=scope, actor=who, settings=settings(),
+        rendering=RenderSettings.of(current_app),
         seal=printing.seal_from_config(current_app.config),
         finish=lambda certificate, pdf: signed_pdf(certificate, settings(), pdf))
     return send_rendered(rendered, f"职称证书-{certificate.number}-{certificate.record.name}")

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
+from ..documents import RenderSettings
 from ..errors import Forbidden, FormsvcError, MalformedRequest, Problem
 from ..forms import FORMS, get_form
 from ..produce import produce
-from .api import catalogue_entry, override_root
+from .api import catalogue_entry
 from .http import parse_json, send_rendered
 from .security import CONTENT_SECURITY_POLICY, from_this_site
 from .slots import heavy
@@ -85,7 +86,7 @@ def preview(form_id: str) -> Response:
     except MalformedRequest as error:
         return _preview_error(MalformedRequest(f"预览数据不是有效的 JSON：{error.problems[0].msg}").problems)
     try:
-        produced = produce(spec, data, "pdf", override_root())
+        produced = produce(spec, data, "pdf", RenderSettings.of(current_app))
     except FormsvcError as error:
         return _preview_error(error.problems)
     return send_rendered(produced.rendered, produced.name, inline=True)

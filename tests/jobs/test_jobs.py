@@ -14,7 +14,17 @@ from sqlalchemy import select
 from formsvc import db
 from formsvc.registry.models import AuditEntry, Certificate
 
-from ..helpers import certificate_count, flat, pdf_drawn_images, people, photo_zip, post_job, wait_done
+from ..helpers import (
+    certificate_count,
+    flat,
+    override_template,
+    pdf_drawn_images,
+    pdf_text,
+    people,
+    photo_zip,
+    post_job,
+    wait_done,
+)
 
 
 def qr_on_page(document: pypdfium2.PdfDocument, index: int) -> str:
@@ -142,3 +152,19 @@ def test_upload_errors_are_precise(jobs_app, auth):
     response = post_job(client, auth, b"name,id\n", None)
     assert response.status_code == 415
     assert "不是 Excel 工作簿" in response.get_json()["errors"][0]["msg"]
+
+
+def test_a_job_prints_with_the_instance_certificate_template(jobs_app, auth, sheet_of):
+    # the same override a single reprint is drawn with (tests/registry/test_printing.py)
+    override_template(jobs_app, "certificate", "本地证书样式")
+    client = jobs_app.test_client()
+    rows = people(2)
+    final = wait_done(client, auth, post_job(client, auth, sheet_of(rows)).get_json()["links"]["self"])
+    assert final["state"] == "done", final
+    pages = pdf_text(client.get(final["links"]["print_pdf"], headers=auth).data)
+    assert [flat(p).startswith("本地证书样式职称证书-") for p in pages] == [True, True]
+    assert [row["姓名"] in flat(p) for row, p in zip(rows, pages, strict=True)] == [True, True]
+    archive = zipfile.ZipFile(io.BytesIO(client.get(final["links"]["zip"], headers=auth).data))
+    for name in archive.namelist():
+        [page] = pdf_text(archive.read(name))
+        assert flat(page) == flat("本地证书样式" + name.removesuffix(".pdf"))

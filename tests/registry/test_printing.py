@@ -7,11 +7,12 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from formsvc.documents import RenderSettings
 from formsvc.errors import SetupError
 from formsvc.registry import issuing, printing
 from formsvc.registry.scope import WHOLE_REGISTRY
 
-from ..helpers import SEAL, flat, pdf_qr_codes, pdf_text, request_for
+from ..helpers import SEAL, flat, override_template, pdf_qr_codes, pdf_text, request_for
 
 
 @pytest.fixture
@@ -23,7 +24,8 @@ def three(session, settings):
 
 def test_several_certificates_print_one_per_page_in_order(registry_app, settings, three):
     with registry_app.app_context():
-        rendered = printing.render_certificates(three, settings, printing.Seal.from_file(SEAL))
+        rendered = printing.render_certificates(three, settings, printing.Seal.from_file(SEAL),
+                                                rendering=RenderSettings.of(registry_app))
     pages = pdf_text(rendered.content)
     assert len(pages) == 3
     for page, certificate in zip(pages, three, strict=True):
@@ -37,7 +39,8 @@ def test_several_certificates_print_one_per_page_in_order(registry_app, settings
 
 def test_the_seal_is_embedded_once_however_many_pages_show_it(registry_app, settings, three):
     with registry_app.app_context():
-        rendered = printing.render_certificates(three, settings, printing.Seal.from_file(SEAL))
+        rendered = printing.render_certificates(three, settings, printing.Seal.from_file(SEAL),
+                                                rendering=RenderSettings.of(registry_app))
     reader = PdfReader(io.BytesIO(rendered.content))
 
     def images(xobjects) -> set[int]:
@@ -57,7 +60,8 @@ def test_the_seal_is_embedded_once_however_many_pages_show_it(registry_app, sett
 
 def test_without_a_seal_nothing_is_drawn_in_its_place(registry_app, settings, three):
     with registry_app.app_context():
-        rendered = printing.render_certificates(three[:1], settings, None)
+        rendered = printing.render_certificates(three[:1], settings, None,
+                                                rendering=RenderSettings.of(registry_app))
     resources = PdfReader(io.BytesIO(rendered.content)).pages[0]["/Resources"]
     xobjects = resources.get("/XObject", {})
     assert [name for name in xobjects if xobjects[name].get_object()["/Subtype"] == "/Image"] == []
@@ -90,3 +94,12 @@ def test_the_specimen_seal_is_marked_as_such():
     spec.loader.exec_module(module)
     assert module.CENTRE_TEXT == "样章" and module.BOTTOM_TEXT == "非真实印章"
     assert module.draw_seal().tobytes() == image.tobytes()
+
+
+def test_a_reprint_is_drawn_with_the_instance_certificate_template(registry_app, client, auth, issued):
+    # the same override a bulk job prints with (tests/jobs/test_jobs.py): one template per instance
+    override_template(registry_app, "certificate", "本地证书样式")
+    response = client.get(issued["links"]["pdf"], headers=auth)
+    assert response.status_code == 200, response.get_json()
+    [page] = pdf_text(response.data)
+    assert flat(page).startswith(f"本地证书样式职称证书-{issued['number']}-")

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 
 
 def signed_certificate(live_server, certificate) -> bytes:
+    from formsvc.documents import RenderSettings
     from formsvc.registry import printing, records
     from formsvc.signing import signed_pdf
 
@@ -23,7 +24,8 @@ def signed_certificate(live_server, certificate) -> bytes:
     with app.app_context():
         settings = records.RegistrySettings.from_config(app.config)
         seal = printing.seal_from_config(app.config)
-        rendered = printing.render_certificates([certificate], settings, seal)
+        rendered = printing.render_certificates([certificate], settings, seal,
+                                                rendering=RenderSettings.of(app))
         return signed_pdf(certificate, settings, rendered.content, app)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formsvc.forms.boxes import Annex, Boxed, Continuations, TextBox, text_width
+from formsvc.boxes import Annex, Boxed, Continuations, TextBox, text_width
 
 
 @pytest.mark.parametrize("text, width", [

@@ -1,0 +1,71 @@
+"""What the forms hand to the renderers, and what the renderers are given to work with.
+
+Below both forms/ and render/: a form fills Documents and names its template folder, a renderer
+turns them into bytes with the RenderSettings it is handed, and neither imports the other. The
+settings are read from the app in one place (RenderSettings.of), so every caller — the API, the
+form pages, the command line, a single certificate's reprint and a bulk job — renders with the
+same fonts and the same instance template overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import SetupError
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+#: the shipped templates, one folder per form (and certificate/ for the certificate)
+FORM_TEMPLATES = Path(__file__).resolve().parent.parent / "form_templates"
+#: where, under an instance folder, its own versions of the templates live
+OVERRIDES = "form_templates"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One filled copy of a form: a name for its file and what its templates are rendered with."""
+
+    name: str
+    context: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TemplateFolder:
+    """The templates of one document: an instance's own folder first, then the shipped one."""
+
+    name: str
+    roots: tuple[Path, ...] = (FORM_TEMPLATES,)
+
+    def path(self, filename: str) -> Path:
+        for root in self.roots:
+            candidate = root / self.name / filename
+            if candidate.is_file():
+                return candidate
+        raise SetupError(f"模板缺失：{self.name}/{filename}")
+
+    def has(self, filename: str) -> bool:
+        return any((root / self.name / filename).is_file() for root in self.roots)
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """What rendering needs from the configuration: where the compact print fonts are cached, and
+    the template roots searched in order (the instance's overrides, then the shipped ones)."""
+
+    font_dir: str
+    template_roots: tuple[Path, ...] = (FORM_TEMPLATES,)
+
+    @classmethod
+    def of(cls, app: Flask) -> RenderSettings:
+        """The settings of app: FONT_DIR, and instance/form_templates/ before the shipped templates
+        (the notices let each region adapt the tables: 各地区各部门可结合实际适当调整)."""
+        overrides = Path(app.instance_path) / OVERRIDES
+        return cls(font_dir=str(app.config["FONT_DIR"]), template_roots=(overrides, FORM_TEMPLATES))
+
+    def templates(self, name: str) -> TemplateFolder:
+        """The folder of the document called name (a form id, or certificate), overrides first."""
+        return TemplateFolder(name, self.template_roots)
