@@ -1,4 +1,4 @@
-"""Bulk issuing (SPEC §6): certificates per second end to end — validate, issue, QR, render, merge
+"""Bulk issuing: certificates per second end to end — validate, issue, QR, render, merge
 — through the service's own path (runners.submit and the local pool, warm, both cores), against a
 naive one-PDF-per-certificate loop in the same run; print PDF bytes per certificate; peak memory
 of the whole process tree at 2,000 and at 10,000 certificates, each measured in a fresh process."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from common import ROOT, Report, bench_app, median_ms
 
-#: SPEC §6: one-page form, warm median
+#: the targets for a one-page form, warm median
 TARGET_MS = {"pdf": 100, "docx": 30, "xlsx": 30}
 
 

@@ -26,7 +26,7 @@ from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 from .errors import InvalidImage, Loc, field_error
 
-#: the largest file accepted (seed 003 sets none; 2 MB is what provincial upload systems allow)
+#: the largest file accepted (武人社规〔2022〕2号 sets none; 2 MB is what provincial upload systems allow)
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 #: the longest photo as text: MAX_PHOTO_BYTES in base64, and room for a data: URL's head
 MAX_PHOTO_TEXT = (MAX_PHOTO_BYTES // 3 + 1) * 4 + 4096

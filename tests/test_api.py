@@ -1,4 +1,4 @@
-"""The API contract of SPEC §2: catalogue, schema, sample, validate, render, and every error."""
+"""The forms API contract: catalogue, schema, sample, validate, render, and every error."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Builds form.docx of 职称评审委员会核准备案表 (咸职改办〔2024〕12号 附件3).
 
-The seed's table: four columns; 评委会名称, 专家库现有人数, 是否制定…, 近三年评审情况 and 主要做法
+附件3's table: four columns; 评委会名称, 专家库现有人数, 是否制定…, 近三年评审情况 and 主要做法
 carry their value across the last three columns, the other rows pair two label/value couples.
 """
 
@@ -12,7 +12,7 @@ import docx_kit as kit
 
 #: column widths in mm, as in form.html
 WIDTHS_MM = (40, 52, 26, 56)
-#: the rows in the seed's order: one label across, or two label/value couples
+#: the rows in the notice's order: one label across, or two label/value couples
 ROWS: tuple[tuple[str, ...], ...] = (
     ("评委会名称", "name"),
     ("评审范围", "scope", "评审层级", "level"),
@@ -53,7 +53,7 @@ def build(out_dir: Path) -> list[Path]:
     kit.row_height(grid, reviews_row, 23)
     label(grid.cell(reviews_row, 0), "近三年评审情况")
     reviews = kit.merge(grid, reviews_row, 1, reviews_row, 3)
-    # one paragraph per year, as the seed sets them
+    # one paragraph per year, as the notice sets them
     kit.cell_text(reviews, tag("doc.reviews|join('\\n')|paragraphs"), align="left",
                   line_pt=kit.XIAOSI * 1.6)
     kit.row_height(grid, practice_row, 93)

@@ -1,7 +1,7 @@
 """Builds form.docx of 武汉市专业技术人才向高技能人才贯通个人申报表 (武人社规〔2022〕2号 附件2).
 
-The grid is the seed's: seven columns, the (照片) cell spanning the first four rows, the 承诺书 row,
-the three opinion rows and 说明 1–5 below, wording verbatim (see form.html for how the seed's
+The grid is 附件2's: seven columns, the (照片) cell spanning the first four rows, the 承诺书 row,
+the three opinion rows and 说明 1–5 below, wording verbatim (see form.html for how the notice's
 extracted text was read). The photo box is a 2-inch photo, 35 × 49 mm.
 """
 
@@ -27,7 +27,7 @@ NOTES = (
     "研究生院、其他、下岗失业人员、现役军人、农民工、劳改劳教人员、其他人员、机关事业单位。",
 )
 
-#: (row, first column, last column, text): labels and value tags, row by row as the seed has them
+#: (row, first column, last column, text): labels and value tags, row by row as the notice has them
 CELLS = (
     (0, 0, 0, "姓名"), (0, 1, 1, "{{ doc.name or '' }}"), (0, 2, 2, "性别"),
     (0, 3, 3, "{{ doc.gender or '' }}"), (0, 4, 4, "出生\n年月"), (0, 5, 5, "{{ doc.birth_month or '' }}"),

@@ -1,12 +1,12 @@
 """Builds form.xlsx of 武汉市专业技术人才向高技能人才贯通申报汇总表 (武人社规〔2022〕2号 附件1).
 
-Sheet 汇总表: the title, 申报单位：（盖章）, the 32 columns in the seed's order with required
+Sheet 汇总表: the title, 申报单位：（盖章）, the 32 columns in the notice's order with required
 columns marked * (填表说明2; which are required is argued in formsvc/forms/crossover_summary.py),
-the dropdowns of 证件类型, 文化程度, 考生来源, 证书领取 and 级别 with exactly the seed's values,
+the dropdowns of 证件类型, 文化程度, 考生来源, 证书领取 and 级别 with exactly the notice's values,
 date columns as YYYY-MM-DD. Sheet 填表说明: the notes 1–11, verbatim.
 
-The seed's heading reads 高技术人才, a slip: the notice's body and SPEC name the form
-高技能人才, as the title here does. The seed prints 填表说明附后 below the table; in the
+附件1's heading reads 高技术人才, a slip: the notice's body names the form
+高技能人才, as the title here does. 附件1 prints 填表说明附后 below the table; in the
 workbook it stands at the right of the 申报单位 line instead, because the rows below the
 header are where clerks type (and where the import reads) the applicants.
 """

@@ -1,6 +1,6 @@
 """Builds form.docx and form.xlsx of 事业单位高、中级职称申报情况核定表 (咸职改办〔2024〕12号 附件1).
 
-Both keep the seed's table: six label rows (申报情况 spanning its two sub-rows) against 合计/中级/
+Both keep 附件1's table: six label rows (申报情况 spanning its two sub-rows) against 合计/中级/
 副高/正高, then 申报人员姓名及专业 and the two 审核意见 rows across the value columns, and 备注 1–3.
 """
 
@@ -29,7 +29,7 @@ ROWS = (
 )
 GROUP = "申报情况"
 APPLICANTS = "申报人员姓名及专业"
-#: the two review rows: label as the seed breaks it, context key
+#: the two review rows: label as the notice breaks it, context key
 REVIEWS = (
     (("主管部门", "审核意见"), "supervisor"),
     (("事业单位", "人事管理", "部门审核", "意见"), "personnel"),

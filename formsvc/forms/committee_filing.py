@@ -1,6 +1,6 @@
 """＿＿市职称评审委员会核准备案表 (咸职改办〔2024〕12号 附件3): a committee's filing for approval.
 
-A committee whose three-year term has run out is filed again (seed 002 七(一)): who set it up and
+A committee whose three-year term has run out is filed again (咸职改办〔2024〕12号 七(一)): who set it up and
 runs it, its expert pool, its rules, what it reviewed in the last three years and how it works.
 """
 
@@ -47,12 +47,12 @@ class ReviewYear(FormModel):
 
     @property
     def sentence(self) -> str:
-        """2021 年，评审 152 人，通过 98 人。 as the seed writes it."""
+        """2021 年，评审 152 人，通过 98 人。 as the notice writes it."""
         return f"{self.year} 年，评审 {self.reviewed} 人，通过 {self.passed} 人。"
 
 
-#: the blank form as the seed prints it (附件3): its title names 咸宁市, and 近三年评审情况 names
-#: the years 2021-2023, the counts (XXX in the seed) left for the committee to fill in
+#: the blank form as 附件3 prints it: its title names 咸宁市, and 近三年评审情况 names
+#: the years 2021-2023, the counts (XXX in the notice) left for the committee to fill in
 BLANK_PLACE = "咸宁市"
 BLANK_REVIEWS = tuple(f"{year} 年，评审＿＿＿人，通过＿＿＿人。" for year in (2021, 2022, 2023))
 

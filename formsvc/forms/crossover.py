@@ -1,6 +1,6 @@
 """What the two crossover forms of 武人社规〔2022〕2号 share: the official value lists.
 
-Every list is seed 003 附件1 填表说明 (and 附件2 说明) verbatim, in the official order.
+Every list is 武人社规〔2022〕2号 附件1 填表说明 (and 附件2 说明) verbatim, in the official order.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which skill levels a professional may apply for under 武人社规〔2022〕2号 三(二) (seed 003).
+"""Which skill levels a professional may apply for under 武人社规〔2022〕2号 三(二).
 
 1. 取得相应助理级专业技术职称 → 高级工;
 2. 助理级职称满3年, or 中级职称 → 技师;

@@ -1,6 +1,6 @@
 """武汉市专业技术人才向高技能人才贯通申报汇总表 (武人社规〔2022〕2号 附件1): one applicant per row.
 
-The 32 columns are the seed's, in its order. Which are required (marked * in the template,
+The 32 columns are 附件1's, in its order. Which are required (marked * in the template,
 填表说明2) is not listed by the notice; the choice follows what the form itself and the
 individual application (附件2) need:
 
@@ -33,13 +33,13 @@ from .crossover import CandidateSource, CertificateDelivery, CrossoverDocumentTy
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates
 
-# The seed's heading reads 高技术人才; the notice's body (三(三)) and SPEC §1 name the form
+# 附件1's heading reads 高技术人才; the notice's body (三(三)) names the form
 # 高技能人才, which is what the title says.
 TITLE = "武汉市专业技术人才向高技能人才贯通申报汇总表"
 UNIT_LINE = ("申报单位：", "（盖章）")
 NOTES_FOLLOW = "填表说明附后"
 NOTES_HEADING = "填表说明："
-#: 填表说明 1–11, verbatim. In 5 the extracted seed reads “AA..BB..CC”, evidently a garbled
+#: 填表说明 1–11, verbatim. In 5 the notice's extracted text reads “AA..BB..CC”, evidently a garbled
 #: date pattern; its own example (2019-10-01) shows the intent, written here as YYYY-MM-DD.
 NOTES = (
     "1、请勿修改、调整表头名字与字段顺序和单元数据类型。",

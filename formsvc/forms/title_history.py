@@ -1,6 +1,6 @@
 """湖北省职称历史数据采集表 (咸职改办〔2024〕12号 附件4): 12 required fields per title record.
 
-A record is also what an electronic certificate is issued from (SPEC §4).
+A record is also what an electronic certificate is issued from (附件4 备注4).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ NOTES = (
     "4.需要生成电子证书的, 采集个人照片后以附件形式通过系统上传。",
 )
 
-#: 证件类型 of the record; the notice enumerates none, these follow the documents seed 002 一
+#: 证件类型 of the record; the notice enumerates none, these follow the documents 咸职改办〔2024〕12号 一
 #: admits (居民身份证, 外国人永居证, 港澳台) and 鄂人社 practice
 TitleDocumentType = Literal[
     "居民身份证", "港澳居民居住证", "台湾居民居住证", "港澳居民来往内地通行证",
@@ -83,7 +83,7 @@ def check_record(found: FindingsBuilder, loc: tuple[Any, ...], record: TitleReco
         found.error((*loc, "approval_date"), "批准日期应晚于出生日期")
 
 
-#: what makes two rows the same title record (and one certificate, SPEC §4)
+#: what makes two rows the same title record (and one certificate: issuing it again returns the same one)
 RECORD_KEY = "证件号码、职称名称、批准文号"
 
 

@@ -111,8 +111,8 @@ def check(session: Session, sheet: bytes, photos_zip: bytes | None = None, *, sc
     errors = list(dict.fromkeys(errors))
     errors.sort(key=lambda p: (p.loc[:1] != ("rows",), p.loc[1] if p.loc[:1] == ("rows",) and len(p.loc) > 1
                                else 0))
-    # a row repeating an earlier one is an error here (one certificate, SPEC §4): the sheet's
-    # 请确认不是重复录入 on the same row would say the same thing a second time
+    # a row repeating an earlier one is an error here (one certificate per 证件号码, 职称名称 and
+    # 批准文号): the sheet's 请确认不是重复录入 on the same row would say the same thing a second time
     repeated = {p.loc[:2] for p in errors if p.msg.endswith(SAME_CERTIFICATE)}
     warnings = tuple(w for w in result.warnings if not (len(w.loc) == 2 and w.loc in repeated))
     if errors:

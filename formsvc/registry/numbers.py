@@ -15,7 +15,7 @@ SERIAL_DIGITS = 7
 PREFIX_PATTERN = re.compile(r"[0-9A-Z]{1,12}")
 NUMBER_PATTERN = re.compile(r"[0-9A-Z]{6,40}")
 
-#: 16 random bytes = 128 bits (SPEC §4 asks for at least 100), 22 URL-safe base64 characters
+#: 16 random bytes = 128 bits (at least 100, so that no code is ever guessed), 22 URL-safe base64 characters
 CODE_BYTES = 16
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}")
 

@@ -20,7 +20,7 @@ from .records import checked_number, china_date
 
 @dataclass(frozen=True)
 class PublicCertificate:
-    """What anyone holding the code may see (SPEC §4): no full identity number, birth date or photo."""
+    """What anyone holding the code may see: no full identity number, birth date or photo."""
 
     number: str
     name: str

@@ -44,7 +44,7 @@ _PDFAID = NS["pdfaid"]
 
 
 def public_certificate(certificate: CertificateRecord) -> PublicCertificate:
-    """What the public may see of a certificate (SPEC §4): the identity number masked, no birth
+    """What the public may see of a certificate: the identity number masked, no birth
     date, no photo."""
     record = certificate.record
     return PublicCertificate(

@@ -1,4 +1,4 @@
-"""职称评审委员会核准备案表: the seed's four-column table in both formats, and its rules."""
+"""职称评审委员会核准备案表: 附件3's four-column table in both formats, and its rules."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ URL = "/api/v1/forms/committee-filing"
 TITLE = "市职称评审委员会核准备案表"
 #: 咸职改办〔2024〕12号 附件3 as its text was extracted: a row a line, cells between tabs, a merged
 #: cell's further columns empty; 近三年评审情况 holds the three sentences
-SEED_TABLE = (
+NOTICE_TABLE = (
     "评委会名称\t\t\t",
     "评审范围\t\t评审层级\t",
     "组建单位\t\t承办机构\t",
@@ -34,7 +34,7 @@ LABELS = (
     "承办机构主要负责人", "职务", "专家库现有人数", "是否制定相应评审办法、管理制度等",
     "近三年评审情况", "主要做法",
 )
-#: the sample's review years in the seed's sentence form
+#: the sample's review years in the notice's sentence form
 REVIEWS = (
     "2021 年，评审 412 人，通过 297 人。",
     "2022 年，评审 455 人，通过 318 人。",
@@ -50,7 +50,7 @@ def render(client, data: Any, extension: str) -> bytes:
 
 
 def table_rows(content: bytes) -> list[str]:
-    """Each row of the Word table as the seed's text has it: a merged cell's text once."""
+    """Each row of the Word table as the notice's text has it: a merged cell's text once."""
     [table] = Document(io.BytesIO(content)).tables
     rows = []
     for row in table.rows:
@@ -86,7 +86,7 @@ def test_pdf_is_one_page_with_every_label_and_value_in_order(client):
     assert page == "".join(expected)
 
 
-def test_docx_is_the_seed_table_with_its_merges_and_official_fonts(client):
+def test_docx_is_the_notice_table_with_its_merges_and_official_fonts(client):
     data = sample("committee-filing")
     content = render(client, data, "docx")
     save_artifact("committee-filing.docx", content)
@@ -98,7 +98,7 @@ def test_docx_is_the_seed_table_with_its_merges_and_official_fonts(client):
         RULES_ANSWER, " ".join(REVIEWS), data["practice"].replace("\n", " "),
     )
     expected = []
-    for line, value in zip(SEED_TABLE, values, strict=True):
+    for line, value in zip(NOTICE_TABLE, values, strict=True):
         cells = line.replace("{reviews}", "").split("\t")
         if isinstance(value, tuple):
             cells[1], cells[3] = value
@@ -116,14 +116,14 @@ def test_docx_is_the_seed_table_with_its_merges_and_official_fonts(client):
 
 
 @pytest.mark.parametrize("extension", ["pdf", "docx"])
-def test_blank_form_is_the_seed_table(client, extension):
+def test_blank_form_is_the_notice_table(client, extension):
     response = client.get(f"{URL}/blank?format={extension}")
     assert response.status_code == 200
-    # the seed's wording where it fixes it (咸宁市, the years 2021-2023), blanks for the counts
+    # the notice's wording where it fixes it (咸宁市, the years 2021-2023), blanks for the counts
     blank_reviews = [f"{year} 年，评审＿＿＿人，通过＿＿＿人。" for year in (2021, 2022, 2023)]
     if extension == "docx":
         reviews = " ".join(blank_reviews)
-        assert table_rows(response.data) == [line.format(reviews=reviews) for line in SEED_TABLE]
+        assert table_rows(response.data) == [line.format(reviews=reviews) for line in NOTICE_TABLE]
         text = flat("".join(text for text, *_ in docx_runs(response.data)))
         assert Document(io.BytesIO(response.data)).sections[0].header.paragraphs[0].text == "附件3"
     else:

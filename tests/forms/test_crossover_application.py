@@ -23,7 +23,7 @@ from ..helpers import bomb_png, docx_text, flat, pdf_drawn_images, pdf_text, sam
 
 URL = "/api/v1/forms/crossover-application"
 TITLE = "武汉市专业技术人才向高技能人才贯通个人申报表"
-# seed 003 附件2, every label in reading order (line breaks of narrow cells removed)
+# 武人社规〔2022〕2号 附件2, every label in reading order (line breaks of narrow cells removed)
 LABELS = (
     "姓名", "性别", "出生年月", "证件类别", "文化程度", "证件号码", "所在单位", "职称系列", "职称专业",
     "职称证书等级", "考生来源", "申报职业技能等级职业(工种)", "申报等级", "承诺书",
@@ -83,7 +83,7 @@ def test_pdf_is_one_a4_page_with_every_label_the_pledge_opinions_and_notes(clien
     text = flat(pdf_text(response.data)[0])
     assert text.startswith(TITLE)
     position = 0
-    for label in LABELS:  # in the seed's order
+    for label in LABELS:  # in the notice's order
         found = text.find(label, position)
         assert found >= 0, label
         position = found
@@ -141,7 +141,7 @@ def _png(image: Image.Image) -> bytes:
 # --- DOCX ------------------------------------------------------------------------------------
 
 
-def test_docx_is_a_word_table_with_the_seeds_merges_and_the_photo_in_its_cell(client):
+def test_docx_is_a_word_table_with_the_notices_merges_and_the_photo_in_its_cell(client):
     data = sample("crossover-application")
     response = render(client, data, "docx")
     assert response.status_code == 200, response.get_json()
@@ -158,7 +158,7 @@ def test_docx_is_a_word_table_with_the_seeds_merges_and_the_photo_in_its_cell(cl
     assert all(v is not None and v.get(qn("w:val")) in (None, "continue") for v in last[1:4])
     assert last[4] is None
     assert cell(3, 6)._tc is cell(0, 6)._tc
-    # horizontal merges, row by row as the seed has them
+    # horizontal merges, row by row as the notice has them
     for row, first, last in ((1, 1, 3), (2, 1, 5), (3, 1, 5), (4, 1, 4), (5, 1, 4), (6, 1, 4),
                              (7, 1, 6), (8, 1, 6), (9, 1, 6), (10, 1, 6)):
         assert cell(row, first)._tc is cell(row, last)._tc, (row, first, last)

@@ -1,4 +1,4 @@
-"""武汉市专业技术人才向高技能人才贯通申报汇总表: the seed's 32 columns and lists, import, PDF."""
+"""武汉市专业技术人才向高技能人才贯通申报汇总表: 附件1's 32 columns and lists, import, PDF."""
 
 from __future__ import annotations
 
@@ -28,20 +28,20 @@ from ..helpers import (
 )
 
 FORM = "crossover-summary"
-# 武人社规〔2022〕2号 附件1, as the seed prints it (its heading's 高技术人才 is a slip for 高技能人才)
-SEED_TITLE = "武汉市专业技术人才向高技能人才贯通申报汇总表"
-SEED_COLUMNS = [
+# 武人社规〔2022〕2号 附件1, as the notice prints it (its heading's 高技术人才 is a slip for 高技能人才)
+NOTICE_TITLE = "武汉市专业技术人才向高技能人才贯通申报汇总表"
+NOTICE_COLUMNS = [
     "序号", "姓名", "证件类型", "证件号", "性别", "出生日期", "文化程度", "考生来源", "证书领取", "职业名称",
     "工种名称", "级别", "申报条件", "手机号码", "参加工作时间", "从事专业", "专业年限", "民族", "政治面貌",
     "学历证书编号", "简要经历", "邮政编码", "所在单位", "通讯地址", "邮寄地址", "邮箱", "户籍所在地", "省份",
     "城市", "原证书职业", "原证书等级", "原证书编号",
 ]
-SEED_NOTES = [
+NOTICE_NOTES = [
     "1、请勿修改、调整表头名字与字段顺序和单元数据类型。",
     "2、带*号标记列为必填项。",
     "3、证件类型包括身份证、士兵证、军官证、警官证、港澳台证、护照、其他。请按照下拉菜单显示的类型进行选择或填写。",
     "4、当证件类型填写身份证时，性别和出生日期可不填；当证件类型不是身份证时，性别和出生日期为必填项。",
-    # the seed's extracted text reads “AA..BB..CC”: the garbled date pattern, reconstructed
+    # the notice's extracted text reads “AA..BB..CC”: the garbled date pattern, reconstructed
     "5、出生日期请按 YYYY-MM-DD 的格式进行填报。例如：2019-10-01",
     "6、文化程度分为：博士、研究生、大学本科、大学专科和专科学校、中等专业学校、技校、高级技校、技师学院、高中、"
     "职高、初中、小学。请按照下拉菜单显示的类型进行选择或填写。",
@@ -56,36 +56,36 @@ SEED_NOTES = [
 ]
 
 
-def seed_list(pattern: str, note: int) -> list[str]:
-    match = re.search(pattern, SEED_NOTES[note - 1])
+def notice_list(pattern: str, note: int) -> list[str]:
+    match = re.search(pattern, NOTICE_NOTES[note - 1])
     assert match, pattern
     return match[1].split("、")
 
 
-#: the dropdowns, read out of the seed's own 填表说明
-SEED_LISTS = {
-    "证件类型": seed_list(r"证件类型包括(.+?)。", 3),
-    "文化程度": seed_list(r"文化程度分为：(.+?)。", 6),
-    "考生来源": seed_list(r"考生来源包括：(.+?)。", 7),
-    "证书领取": [*seed_list(r"包括(自取)与(?:快递到付)", 8), "快递到付"],
-    "级别": [*seed_list(r"级别分为(.+?)；", 10), "无级别"],
+#: the dropdowns, read out of the notice's own 填表说明
+NOTICE_LISTS = {
+    "证件类型": notice_list(r"证件类型包括(.+?)。", 3),
+    "文化程度": notice_list(r"文化程度分为：(.+?)。", 6),
+    "考生来源": notice_list(r"考生来源包括：(.+?)。", 7),
+    "证书领取": [*notice_list(r"包括(自取)与(?:快递到付)", 8), "快递到付"],
+    "级别": [*notice_list(r"级别分为(.+?)；", 10), "无级别"],
 }
 #: the columns marked * (the choice is argued in formsvc/forms/crossover_summary.py)
 REQUIRED = {"姓名", "证件类型", "证件号", "文化程度", "考生来源", "证书领取", "职业名称", "级别", "申报条件",
             "手机号码", "所在单位", "原证书职业", "原证书等级", "原证书编号"}
 
 
-def test_blank_template_has_the_seeds_32_columns_lists_and_notes(client):
+def test_blank_template_has_the_notices_32_columns_lists_and_notes(client):
     content = blank_template(client, FORM)
     save_artifact("crossover-summary-blank.xlsx", content)
     book = load_workbook(io.BytesIO(content))
     assert book.sheetnames == ["汇总表", "填表说明"]
     sheet = book["汇总表"]
-    assert sheet["A1"].value == SEED_TITLE
+    assert sheet["A1"].value == NOTICE_TITLE
     assert sheet["A2"].value == "申报单位：（盖章）"
     assert "填表说明附后" in [c.value for c in sheet[2]]
     header = [c.value for c in sheet[3]]
-    assert [h.lstrip("*") for h in header] == SEED_COLUMNS
+    assert [h.lstrip("*") for h in header] == NOTICE_COLUMNS
     assert {h[1:] for h in header if h.startswith("*")} == REQUIRED
     assert all(sheet.cell(3, i).font.color.rgb.endswith("C00000") for i, h in enumerate(header, 1)
                if h.startswith("*"))
@@ -97,14 +97,14 @@ def test_blank_template_has_the_seeds_32_columns_lists_and_notes(client):
             column = header[cells.min_col - 1].lstrip("*")
             assert (cells.min_row, cells.max_row) == (4, 2003)
             lists[column] = validation.formula1.strip('"').split(",")
-    assert lists == {**SEED_LISTS, "性别": ["男", "女"]}
+    assert lists == {**NOTICE_LISTS, "性别": ["男", "女"]}
     for column in ("出生日期", "参加工作时间"):
-        letter = sheet.cell(3, SEED_COLUMNS.index(column) + 1).column_letter
+        letter = sheet.cell(3, NOTICE_COLUMNS.index(column) + 1).column_letter
         assert sheet.column_dimensions[letter].number_format == "yyyy-mm-dd"
         assert sheet[f"{letter}4"].number_format == "yyyy-mm-dd"
     notes = book["填表说明"]
     assert notes["A1"].value == "填表说明："
-    assert [notes.cell(row, 1).value for row in range(2, 13)] == SEED_NOTES
+    assert [notes.cell(row, 1).value for row in range(2, 13)] == NOTICE_NOTES
 
 
 def test_the_blank_template_filled_with_the_sample_round_trips(client):
@@ -137,12 +137,12 @@ def test_the_filled_xlsx_names_the_unit_and_imports_back(client):
     save_artifact("crossover-summary.xlsx", response.data)
     book = load_workbook(io.BytesIO(response.data))
     sheet = book.worksheets[0]
-    assert sheet["A1"].value == SEED_TITLE and "填表说明附后" in [c.value for c in sheet[2]]
-    assert [str(c.value).lstrip("*") for c in sheet[3]] == SEED_COLUMNS
+    assert sheet["A1"].value == NOTICE_TITLE and "填表说明附后" in [c.value for c in sheet[2]]
+    assert [str(c.value).lstrip("*") for c in sheet[3]] == NOTICE_COLUMNS
     assert sheet["A2"].value == f"申报单位：{data['unit']}（盖章）"
     assert [c.value for c in sheet[4]][:6] == [1, "李䶮", "身份证", "420102199003072315", None, None]
     assert sheet["F5"].value == dt.datetime(1992, 4, 17) and sheet["F5"].number_format == "yyyy-mm-dd"
-    assert [book["填表说明"].cell(r, 1).value for r in range(2, 13)] == SEED_NOTES
+    assert [book["填表说明"].cell(r, 1).value for r in range(2, 13)] == NOTICE_NOTES
     again = upload(client, FORM, response.data)
     assert again.status_code == 200
     assert again.get_json()["rows"][0]["name"] == "李䶮"
@@ -161,12 +161,12 @@ def test_pdf_is_a3_landscape_with_every_column_note_and_value(client):
     data = sample(FORM)
     text, size = rendered_pdf(client, FORM, data, "crossover-summary.pdf")
     assert size == (1191, 842)
-    assert text.startswith(SEED_TITLE)
+    assert text.startswith(NOTICE_TITLE)
     assert f"申报单位：{data['unit']}（盖章）" in text
-    for label in SEED_COLUMNS:
+    for label in NOTICE_COLUMNS:
         assert label in text, label
     assert "填表说明附后" in text and "填表说明：" in text
-    for note in SEED_NOTES:
+    for note in NOTICE_NOTES:
         assert flat(note) in text, note
     for row in data["rows"]:
         for key in ("name", "id_number", "mobile", "original_number"):
@@ -178,8 +178,8 @@ def test_blank_pdf_leaves_the_unit_to_be_written_and_stamped(client):
     assert response.status_code == 200
     text = flat(pdf_text(response.data)[0])
     assert "申报单位：（盖章）" in text
-    assert all(label in text for label in SEED_COLUMNS)
-    assert all(flat(note) in text for note in SEED_NOTES)
+    assert all(label in text for label in NOTICE_COLUMNS)
+    assert all(flat(note) in text for note in NOTICE_NOTES)
 
 
 @pytest.mark.parametrize(("edit", "errors"), [
@@ -193,9 +193,9 @@ def test_blank_pdf_leaves_the_unit_to_be_written_and_stamped(client):
     (change_row(0, 证书领取="快递到付"),
      {("rows", 4, "邮寄地址"): "第4行（Y4）：证书领取为快递到付时，邮寄地址为必填项"}),
     (change_row(4, 文化程度="大专"),
-     {("rows", 8, "文化程度"): "第8行（G8）：文化程度只能是：" + "、".join(SEED_LISTS["文化程度"])}),
+     {("rows", 8, "文化程度"): "第8行（G8）：文化程度只能是：" + "、".join(NOTICE_LISTS["文化程度"])}),
     (change_row(2, 级别="高级技师"),
-     {("rows", 6, "级别"): "第6行（L6）：级别只能是：" + "、".join(SEED_LISTS["级别"])}),
+     {("rows", 6, "级别"): "第6行（L6）：级别只能是：" + "、".join(NOTICE_LISTS["级别"])}),
     (change_row(0, 证件号=4.20102199003072e17),
      {("rows", 4, "证件号"): (
          "第4行（D4）：证件号被存成了数字（420102199003072000），Excel 只保留15位有效数字，"
@@ -254,4 +254,4 @@ def test_validate_reports_the_conditional_rules_on_json(client):
 def test_schema_properties_carry_the_official_labels(client):
     schema = client.get(f"/api/v1/forms/{FORM}/schema").get_json()
     row = schema["$defs"]["SummaryRow"]["properties"]
-    assert [p["title"] for p in row.values()] == SEED_COLUMNS
+    assert [p["title"] for p in row.values()] == NOTICE_COLUMNS

@@ -1,4 +1,4 @@
-"""诚信承诺书: both formats read back with the seed's wording, one pledge per applicant."""
+"""诚信承诺书: both formats read back with the notice's wording, one pledge per applicant."""
 
 from __future__ import annotations
 

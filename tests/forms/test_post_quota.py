@@ -1,4 +1,4 @@
-"""事业单位高、中级职称申报情况核定表: three formats read back against the seed, the grid's rules."""
+"""事业单位高、中级职称申报情况核定表: three formats read back against 附件1, the grid's rules."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_pdf_is_one_page_with_every_label_note_value_and_stamp(client):
     assert "事业单位人事管理部门审核意见（盖章）年月日" in page
 
 
-def test_docx_is_the_seed_table_with_merged_cells_and_official_fonts(client):
+def test_docx_is_the_notice_table_with_merged_cells_and_official_fonts(client):
     content = render(client, sample("post-quota"), "docx")
     save_artifact("post-quota.docx", content)
     document = Document(io.BytesIO(content))
@@ -104,7 +104,7 @@ def test_docx_is_the_seed_table_with_merged_cells_and_official_fonts(client):
         assert cell(row, label_column).text == label
         assert same((row, 0), (row, 1)) == (row <= 4)
         assert [cell(row, c).text for c in range(2, 6)] == [str(n) for n in cells]
-    # 申报情况 spans its two sub-rows, as in the seed
+    # 申报情况 spans its two sub-rows, as in the notice
     assert same((5, 0), (6, 0)) and cell(5, 0).text == "申报情况"
     assert same((7, 0), (7, 1)) and cell(7, 0).text == "申报人员姓名及专业"
     assert same((7, 2), (7, 5))
@@ -160,7 +160,7 @@ def test_xlsx_is_a_printable_form_sheet_with_numbers_as_numbers(client):
     for coordinate, side in (("A4", "top"), ("A5", "left"), ("F10", "right"), ("F11", "right"),
                              ("C11", "left"), ("D15", "bottom"), ("F13", "right")):
         assert rule(sheet[coordinate], side) == "thin", (coordinate, side)
-    # the opinion and its stamp line read as one box, as in the seed
+    # the opinion and its stamp line read as one box, as in the notice
     assert rule(sheet["C12"], "bottom") is None and rule(sheet["C13"], "top") is None
     assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
     assert sheet.page_setup.orientation == "portrait"

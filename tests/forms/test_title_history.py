@@ -26,13 +26,13 @@ from ..helpers import (
 )
 
 FORM = "title-history"
-# 咸职改办〔2024〕12号 附件4, as the seed prints it
-SEED_TITLE = "湖北省职称历史数据采集表"
-SEED_COLUMNS = [
+# 咸职改办〔2024〕12号 附件4, as the notice prints it
+NOTICE_TITLE = "湖北省职称历史数据采集表"
+NOTICE_COLUMNS = [
     "姓名", "性别", "证件类型", "证件号码", "出生日期", "职称系列", "专业名称", "职称名称", "评审组织",
     "批准单位", "批准文号", "批准日期",
 ]
-SEED_NOTES = [
+NOTICE_NOTES = [
     "备注: 1.本次采集范围为 2012 年至 2021 年的中、初级职称数据, 2011 年及以前年份的职称数据根据实际情况"
     "也可纳入本次采集范围。",
     "2.采集表为 excel 格式, 可通过系统下载导入模版。",
@@ -45,14 +45,14 @@ TITLE_DOCUMENT_TYPES = [
 ]
 
 
-def test_blank_template_has_the_seeds_columns_dropdowns_formats_and_notes(client):
+def test_blank_template_has_the_notices_columns_dropdowns_formats_and_notes(client):
     content = blank_template(client, FORM)
     save_artifact("title-history-blank.xlsx", content)
     book = load_workbook(io.BytesIO(content))
     assert book.sheetnames == ["职称数据", "备注"]
     sheet = book["职称数据"]
-    assert sheet["A1"].value == SEED_TITLE
-    assert [c.value for c in sheet[2]] == SEED_COLUMNS
+    assert sheet["A1"].value == NOTICE_TITLE
+    assert [c.value for c in sheet[2]] == NOTICE_COLUMNS
     assert all(c.font.b and c.fill.fgColor.rgb.endswith("D9D9D9") for c in sheet[2])
     assert sheet.freeze_panes == "B3"
     lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation if v.type == "list"}
@@ -65,7 +65,7 @@ def test_blank_template_has_the_seeds_columns_dropdowns_formats_and_notes(client
     assert all(c.value is None for c in sheet[3])
     notes = book["备注"]
     lines = [notes.cell(row, 1).value for row in range(1, 6)]
-    assert flat(" ".join(lines)) == flat(" ".join(SEED_NOTES))
+    assert flat(" ".join(lines)) == flat(" ".join(NOTICE_NOTES))
 
 
 def test_the_blank_template_filled_with_the_sample_round_trips(client):
@@ -86,8 +86,8 @@ def test_the_filled_xlsx_carries_typed_cells_and_imports_back(client):
     save_artifact("title-history.xlsx", response.data)
     book = load_workbook(io.BytesIO(response.data))
     sheet = book.worksheets[0]
-    assert sheet["A1"].value == SEED_TITLE and [c.value for c in sheet[2]] == SEED_COLUMNS
-    assert flat(" ".join(c.value for c in book["备注"]["A"])) == flat(" ".join(SEED_NOTES))
+    assert sheet["A1"].value == NOTICE_TITLE and [c.value for c in sheet[2]] == NOTICE_COLUMNS
+    assert flat(" ".join(c.value for c in book["备注"]["A"])) == flat(" ".join(NOTICE_NOTES))
     first = [c.value for c in sheet[3]]
     assert first[:5] == ["李䶮", "男", "居民身份证", "420102199003072315", dt.datetime(1990, 3, 7)]
     assert sheet["D3"].data_type == "s" and sheet["E3"].number_format == "yyyy-mm-dd"
@@ -116,11 +116,11 @@ def test_pdf_listing_is_a4_landscape_with_every_label_value_and_note(client):
     data = sample(FORM)
     text, size = rendered_pdf(client, FORM, data, "title-history.pdf")
     assert size == (842, 595)
-    assert text.startswith(SEED_TITLE)
-    for label in SEED_COLUMNS:
+    assert text.startswith(NOTICE_TITLE)
+    for label in NOTICE_COLUMNS:
         assert label in text
-    assert flat("".join(SEED_COLUMNS)) in text  # in the seed's order
-    for note in SEED_NOTES:
+    assert flat("".join(NOTICE_COLUMNS)) in text  # in the notice's order
+    for note in NOTICE_NOTES:
         assert flat(note) in text
     for row in data["rows"]:
         for value in (row["name"], row["id_number"], row["birth_date"], row["approval_number"]):
@@ -131,8 +131,8 @@ def test_blank_pdf_has_the_header_and_notes_and_room_to_write(client):
     response = client.get(f"/api/v1/forms/{FORM}/blank?format=pdf")
     assert response.status_code == 200
     text = flat(pdf_text(response.data)[0])
-    assert flat("".join(SEED_COLUMNS)) in text
-    assert all(flat(note) in text for note in SEED_NOTES)
+    assert flat("".join(NOTICE_COLUMNS)) in text
+    assert all(flat(note) in text for note in NOTICE_NOTES)
 
 
 @pytest.mark.parametrize(("edit", "loc", "msg"), [

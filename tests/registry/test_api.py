@@ -1,4 +1,4 @@
-"""The issuing API (SPEC §2): tokens, issue and re-issue, read, PDF, revoke, and every refusal."""
+"""The issuing API: tokens, issue and re-issue, read, PDF, revoke, and every refusal."""
 
 from __future__ import annotations
 
