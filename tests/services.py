@@ -27,13 +27,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 30) -> None:
+def wait_for_port(port: int, timeout: float = 30, process: subprocess.Popen | None = None,
+                  log: Path | None = None) -> None:
+    """Wait until something listens on port; a server process that exits first fails at once.
+
+    The timeout is generous on purpose: on a loaded 2-core machine a server's start can take a minute.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
             return
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before listening on port {port}"
+                               + _tail(log))
         time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+    raise RuntimeError(f"nothing listens on port {port} after {timeout}s" + _tail(log))
+
+
+def _tail(log: Path | None, lines: int = 30) -> str:
+    if log is None or not log.exists():
+        return ""
+    return "; its log ends:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _pg_binary(name: str) -> str | None:

@@ -289,7 +289,7 @@ def served(tmp_path: Path, font_dir: Path) -> Iterator[str]:
         env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
     )
     try:
-        wait_for_port(port, timeout=60)
+        wait_for_port(port, timeout=120, process=process, log=tmp_path / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:  # both workers up: the port opens with the master

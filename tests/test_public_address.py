@@ -70,7 +70,7 @@ def test_make_run_serves_certificates_whose_qr_code_points_to_its_port(tmp_path,
                                   cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
     try:
-        wait_for_port(port, timeout=120)
+        wait_for_port(port, timeout=120, process=served, log=log_path)
         created = subprocess.run([str(VENV_BIN / "flask"), "--app", "formsvc", "token", "create", "测试"],
                                  cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
         token = created.stdout.split()[-1]

@@ -65,7 +65,7 @@ def gunicorn(registry_app, tmp_path, font_dir):
         env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2],
     )
     try:
-        wait_for_port(port, timeout=60)
+        wait_for_port(port, timeout=120, process=process, log=tmp_path / "gunicorn.log")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
