@@ -58,6 +58,11 @@ class TextBox:
     def split(self, paragraphs: Sequence[Sequence[str]], lines: int) -> tuple[list[str], list[str]]:
         """The paragraphs (each a sequence of pieces never cut) as far as lines hold them, and the
         rest: a paragraph that does not fit whole is cut between two pieces."""
+        kept, rest = self._split(paragraphs, lines)
+        return kept, ["".join(p) for p in rest]
+
+    def _split(self, paragraphs: Sequence[Sequence[str]], lines: int
+               ) -> tuple[list[str], list[Sequence[str]]]:
         kept: list[str] = []
         used = 0
         for index, pieces in enumerate(paragraphs):
@@ -72,11 +77,24 @@ class TextBox:
             while head < len(pieces) and \
                     used + self.lines_for("".join(pieces[:head + 1])) <= lines:
                 head += 1
-            rest = ["".join(p) for p in paragraphs[index + 1:]]
             if head:
                 kept.append("".join(pieces[:head]))
-            return kept, ["".join(pieces[head:]), *rest]
+            rest = [pieces[head:]] if head < len(pieces) else []
+            return kept, [*rest, *paragraphs[index + 1:]]
         return kept, []
+
+    def boxes_for(self, paragraphs: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+        """The paragraphs cut into as many boxes as they need, each box's paragraphs in order
+        (a sheet's block of rows, each row one box): a cut falls between two pieces."""
+        boxes: list[tuple[str, ...]] = []
+        rest: Sequence[Sequence[str]] = paragraphs
+        while rest:
+            kept, rest = self._split(rest, self.lines)
+            if not kept:  # a piece taller than a whole box: it takes a box of its own
+                first, *others = rest
+                kept, rest = ["".join(first[:1])], ([first[1:], *others] if first[1:] else others)
+            boxes.append(tuple(kept))
+        return boxes
 
 
 def pieces(text: str) -> list[str]:

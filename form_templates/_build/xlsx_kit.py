@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from formsvc.forms.tabular import Column
+from formsvc.render.xlsx import units_for
 
 #: the fonts every Chinese Excel install has
 SONG = "宋体"
@@ -34,6 +35,9 @@ HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 #: required columns are marked with * and set in dark red, the convention of official templates
 REQUIRED_COLOR = "C00000"
 WRAP = Alignment(wrap_text=True, vertical="center")
+#: a number, code or date: on one line, never wrapped inside; the column is as wide as it needs
+#: (the renderer widens it to the data), and shrinking to fit is Excel's last resort only
+UNBROKEN = Alignment(wrap_text=False, shrink_to_fit=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
@@ -89,14 +93,17 @@ def header(sheet: Worksheet, row: int, headers: Sequence[str], *,
 
 
 def template_row(sheet: Worksheet, row: int, items: str, sources: Sequence[str],
-                 formats: Sequence[str | None]) -> None:
+                 formats: Sequence[str | None], alignments: Sequence[Alignment] | None = None
+                 ) -> None:
     """The data row the renderer repeats for each item of items, one source per column."""
-    for column, (source, number_format) in enumerate(zip(sources, formats, strict=True), start=1):
+    aligned = alignments or [WRAP] * len(sources)
+    for column, (source, number_format, alignment) in enumerate(
+            zip(sources, formats, aligned, strict=True), start=1):
         value = f"{{%row {items} %}}{source}" if column == 1 else source
         cell = sheet.cell(row, column, value)
         cell.font = Font(name=SONG, size=11)
         cell.border = BORDER
-        cell.alignment = WRAP
+        cell.alignment = alignment
         if number_format:
             cell.number_format = number_format
 
@@ -227,14 +234,16 @@ DATE_PROMPT = "格式：YYYY-MM-DD，例如 2019-10-01"
 def table(sheet: Worksheet, columns: Sequence[Column], *, header_row: int, items: str,
           last_row: int, mark_required: bool, sources: Mapping[str, str] | None = None,
           examples: Mapping[str, str] | None = None, prompts: Mapping[str, str] | None = None,
-          frozen_columns: int = 1) -> None:
+          frozen_columns: int = 1, unbroken: Iterable[str] = ()) -> None:
     """A tabular form's table from its row model's columns, for import and for filled output.
 
     The header (required columns marked * when mark_required), the data row the renderer repeats
     over items (each cell ``{{ row.<field> }}`` unless sources says otherwise), number formats on
     whole columns (text columns as text, so Excel keeps 18-digit numbers and leading zeros),
     dropdowns with each field's official values and input hints down to last_row, widths fitted
-    to the header, the values and examples, and the header frozen.
+    to the header, the values and examples, and the header frozen. Dates and the columns named in
+    unbroken (identity numbers, phone numbers, document numbers) are never wrapped: their
+    columns are wide enough for the example on one line.
     """
     sources, examples, prompts = sources or {}, examples or {}, prompts or {}
     first = header_row + 1
@@ -242,8 +251,10 @@ def table(sheet: Worksheet, columns: Sequence[Column], *, header_row: int, items
            required=[mark_required and c.required for c in columns])
     formats = [DATE_FORMAT if c.kind == "date" else TEXT_FORMAT if c.kind == "text" else None
                for c in columns]
+    whole = {c.name for c in columns if c.kind == "date"} | set(unbroken)
     template_row(sheet, first, items,
-                 [sources.get(c.name, f"{{{{ row.{c.name} }}}}") for c in columns], formats)
+                 [sources.get(c.name, f"{{{{ row.{c.name} }}}}") for c in columns], formats,
+                 [UNBROKEN if c.name in whole else WRAP for c in columns])
     column_formats(sheet, formats)
     for index, column in enumerate(columns, start=1):
         prompt = prompts.get(column.name) or (DATE_PROMPT if column.kind == "date" else None)
@@ -255,6 +266,11 @@ def table(sheet: Worksheet, columns: Sequence[Column], *, header_row: int, items
     fit_widths(sheet, [
         [c.marked_header, *c.choices, examples.get(c.name, TYPICAL[c.kind])] for c in columns
     ])
+    for index, column in enumerate(columns, start=1):
+        if column.name in whole:
+            dimension = sheet.column_dimensions[get_column_letter(index)]
+            dimension.width = max(dimension.width, units_for(
+                examples.get(column.name, TYPICAL[column.kind]), 11))
     sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{first}"
 
 

@@ -44,6 +44,8 @@ EXAMPLES = {
     "original_number": "420100201806001234",
     "postal_code": "430205",
 }
+#: never wrapped inside (with the dates): the numbers and codes of a row
+UNBROKEN = ("id_number", "mobile", "diploma_number", "postal_code", "original_number")
 PROMPTS = {
     "id_number": "按文本填写，18位身份证号码末位 X 用大写",
     "gender": "证件类型不是身份证时必填（填表说明4）",
@@ -64,7 +66,7 @@ def build(out_dir: Path) -> list[Path]:
     kit.table(sheet, table, header_row=HEADER_ROW, items="doc.rows",
               last_row=HEADER_ROW + (max_rows(SPEC) or 1000), mark_required=True,
               sources={"serial": "{{ row.serial or index }}"}, examples=EXAMPLES, prompts=PROMPTS,
-              frozen_columns=2)
+              frozen_columns=2, unbroken=UNBROKEN)
     # 32 columns shrunk onto one A3 page print at 4-5 pt: at full size (11 pt) over several
     # pages, the title rows and 序号/姓名 repeated on each
     kit.print_setup(sheet, paper="A3", landscape=True, title_rows=f"1:{HEADER_ROW}",

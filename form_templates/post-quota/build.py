@@ -144,9 +144,11 @@ def build_xlsx(path: Path) -> None:
     xl.box(sheet, f"A{first_row + 4}:A{first_row + 5}", GROUP)
     row = first_row + len(ROWS)
     sheet.row_dimensions[row].height = 136
-    xl.box(sheet, f"A{row}:B{row}", APPLICANTS)
-    xl.box(sheet, f"C{row}:F{row}", "{{ doc.applicants|join('\\n') }}", size=kit.WUHAO,
-           horizontal="left", vertical="top")
+    # one row per 409 pt of list (Excel's tallest row): the renderer repeats the row, the label
+    # spanning every row of the list
+    xl.box(sheet, f"A{row}:B{row}", "{%row doc.sheet_rows %}" + APPLICANTS)
+    xl.box(sheet, f"C{row}:F{row}", "{{ row }}", size=kit.WUHAO, horizontal="left",
+           vertical="top")
     for label_lines, key in REVIEWS:
         # the opinion above, the stamp line below, drawn as one box: no rule between them
         opinion, stamp = row + 1, row + 2

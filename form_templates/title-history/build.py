@@ -27,6 +27,8 @@ EXAMPLES = {
     "approver": "咸宁市职称改革工作领导小组办公室",
     "approval_number": "咸职改办〔2019〕15号",
 }
+#: never wrapped inside (with the dates): 证件号码 and 批准文号
+UNBROKEN = ("id_number", "approval_number")
 PROMPTS = {
     "document_type": "从下拉列表中选择；“身份证”即居民身份证",
     "id_number": "按文本填写，18位身份证号码末位 X 用大写",
@@ -39,7 +41,7 @@ def build(out_dir: Path) -> list[Path]:
     kit.title(sheet, TITLE, len(table))
     kit.table(sheet, table, header_row=HEADER_ROW, items="doc.rows",
               last_row=HEADER_ROW + (max_rows(SPEC) or 1000), mark_required=False, examples=EXAMPLES,
-              prompts=PROMPTS)
+              prompts=PROMPTS, unbroken=UNBROKEN)
     # shrunk onto one page width the sheet prints at 5-6 pt: at full size over two pages
     # across, the title rows and 姓名 repeated on each
     kit.print_setup(sheet, paper="A4", landscape=True, title_rows=f"1:{HEADER_ROW}",

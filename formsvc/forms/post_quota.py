@@ -43,6 +43,10 @@ ROWS: dict[str, tuple[str, str]] = {
 #: they cannot hold continues on a 附页
 APPLICANTS_BOX = TextBox(chars_per_line=31, lines=8)
 OPINION_BOX = TextBox(chars_per_line=31, lines=3, indent=2)
+#: the list's cell of form.xlsx, one row of the sheet: 31 characters of 五号 across its four value
+#: columns, 25 lines within the tallest row Excel keeps (409 pt); a longer list continues in the
+#: rows below, the label spanning them all
+SHEET_ROW_BOX = TextBox(chars_per_line=31, lines=25)
 
 
 class LevelCounts(FormModel):
@@ -200,15 +204,16 @@ def documents(form: PostQuotaForm | None) -> list[Document]:
         return [Document("事业单位高、中级职称申报情况核定表", {
             "year": None, "unit": None, "date": None,
             "counts": {field: _counts(None) for field in ROWS},
-            "applicants": [], "listed": EMPTY_BOX,
+            "applicants": [], "sheet_rows": [""], "listed": EMPTY_BOX,
             "supervisor": {"opinion": None, "boxed": EMPTY_BOX, "date": None},
             "personnel": {"opinion": None, "boxed": EMPTY_BOX, "date": None},
             "annexes": [],
         })]
-    # the sheet (XLSX) takes every value in its cell, its row grown; print and Word continue
-    # what a box cannot hold on a 附页
+    # the sheet (XLSX) lists every applicant in its box, grown over as many rows as it takes;
+    # print and Word continue what a box cannot hold on a 附页
     annexes = Continuations()
-    listed = annexes.fill(APPLICANTS_BOX, "申报人员姓名及专业", applicant_pieces(form.applicants))
+    pieces = applicant_pieces(form.applicants)
+    listed = annexes.fill(APPLICANTS_BOX, "申报人员姓名及专业", pieces)
     opinions = {
         key: {"opinion": opinion, "date": date,
               "boxed": annexes.fill(OPINION_BOX, title_of(PostQuotaForm, f"{key}_opinion"), opinion)}
@@ -223,6 +228,7 @@ def documents(form: PostQuotaForm | None) -> list[Document]:
         "date": form.date,
         "counts": {field: _counts(form.row(field)) for field in ROWS},
         "applicants": applicant_lines(form.applicants),
+        "sheet_rows": ["\n".join(box) for box in SHEET_ROW_BOX.boxes_for(pieces)],
         "listed": listed,
         **opinions,
         "annexes": annexes.annexes,

@@ -3,8 +3,9 @@
 A template cell holding ``{{ expression }}`` receives the expression's value with its type (a
 date stays a date cell); a cell mixing text and ``{{ }}`` receives the rendered text. A row whose
 first cell starts with ``{%row iterable %}`` is repeated for each item, with ``row`` and ``index``
-(from 1) in scope; it must be the last filled row of its sheet, and data validations that cover it
-are stretched over every written row.
+(from 1) in scope; what lies below it moves down to make room, and data validations that cover it
+are stretched over every written row. Fixed text in the row (a label) is written once, its cell
+merged down beside the whole block.
 
 Rows grow to what their wrapped cells hold once filled (fit_row_heights), so that no value
 overlaps the rows around it in Excel or LibreOffice.
@@ -16,14 +17,17 @@ import copy
 import datetime as dt
 import functools
 import io
+import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..boxes import TextBox
@@ -66,48 +70,111 @@ def evaluate(source: str, scope: Mapping[str, Any]) -> Any:
     return _text_template(source).render(**scope)
 
 
+def _marked_row(sheet: Worksheet) -> int | None:
+    """The row whose first cell starts with {%row … %}, if the sheet has one."""
+    for (row, column), cell in sheet._cells.items():
+        if column == 1 and isinstance(cell.value, str) and _ROW_MARKER.match(cell.value):
+            return row
+    return None
+
+
 def _fill_sheet(sheet: Worksheet, scope: Mapping[str, Any]) -> None:
-    template_row: int | None = None
+    template_row = _marked_row(sheet)
+    items: list[Any] = []
+    if template_row is not None:
+        marker = _ROW_MARKER.match(str(sheet.cell(template_row, 1).value))
+        assert marker is not None
+        items = list(_compiled(marker["items"])(**scope) or ())
+        if len(items) > 1 and template_row < sheet.max_row:
+            _make_room(sheet, template_row, len(items) - 1)
+    block = range(template_row, template_row + max(len(items), 1)) if template_row else range(0)
     for row in sheet.iter_rows():
         for cell in row:
-            if not isinstance(cell.value, str) or "{" not in cell.value:
-                continue
-            marker = _ROW_MARKER.match(cell.value)
-            if marker:
-                template_row = cell.row
-                break
-            put(cell, evaluate(cell.value, scope))
-        if template_row is not None:
-            break
+            if cell.row not in block and isinstance(cell.value, str) and "{" in cell.value:
+                put(cell, evaluate(cell.value, scope))
     if template_row is not None:
-        _repeat_row(sheet, template_row, scope)
+        _repeat_row(sheet, template_row, items, scope)
 
 
-def _repeat_row(sheet: Worksheet, template_row: int, scope: Mapping[str, Any]) -> None:
+def _make_room(sheet: Worksheet, template_row: int, count: int) -> None:
+    """Move everything below the template row count rows down: cells with their styles, merged
+    ranges, row heights, data validations and the print area. Formulas are not rewritten, so a
+    template's formulas refer to rows above its repeated row only."""
+    below = template_row + 1
+    sheet.insert_rows(below, count)
+    for merged in sheet.merged_cells.ranges:
+        if merged.min_row >= below:
+            merged.shift(0, count)
+    for validation in sheet.data_validations.dataValidation:
+        for cell_range in validation.sqref.ranges:
+            if cell_range.min_row >= below:
+                cell_range.shift(0, count)
+    dimensions = sorted((i, d) for i, d in sheet.row_dimensions.items() if i >= below)
+    for index, _ in dimensions:
+        del sheet.row_dimensions[index]
+    for index, dimension in dimensions:
+        dimension.index = index + count
+        sheet.row_dimensions[index + count] = dimension
+    if sheet.sheet_properties.pageSetUpPr and sheet.sheet_properties.pageSetUpPr.fitToPage:
+        # a form fitted onto one page keeps its width and runs on over the pages the block
+        # takes: shrunk onto one page, hundreds of names would print too small to read
+        sheet.page_setup.fitToHeight = 0
+    if sheet.print_area:
+        areas = []
+        for area in sheet.print_area.split(","):
+            first, last = area.rsplit("!", 1)[-1].replace("$", "").split(":")
+            bounds = CellRange(f"{first}:{last}")
+            if bounds.max_row >= below:
+                bounds.expand(down=count)
+            areas.append(bounds.coord)
+        sheet.print_area = areas
+
+
+def _repeat_row(sheet: Worksheet, template_row: int, items: list[Any],
+                scope: Mapping[str, Any]) -> None:
+    """Fill the template row once per item. A merged range of the row is merged again on every
+    row; one whose cell holds fixed text (a label) is merged down over the whole block instead."""
     first = sheet.cell(template_row, 1)
     marker = _ROW_MARKER.match(str(first.value))
     assert marker is not None
-    items = list(_compiled(marker["items"])(**scope) or ())
+    # the cells a merged range covers beyond its first are drawn from the first
     template = [
         (cell.column, cell.value if cell.column != 1 else str(cell.value)[marker.end():],
          copy.copy(cell._style))
-        for cell in sheet[template_row]
+        for cell in sheet[template_row] if not isinstance(cell, MergedCell)
     ]
     height = sheet.row_dimensions[template_row].height
+    last = template_row + max(len(items), 1) - 1
+    labels = {column for column, source, _ in template
+              if isinstance(source, str) and source and "{" not in source}
+    merges = [r for r in sheet.merged_cells.ranges if r.min_row == r.max_row == template_row]
+    for merged in merges if last > template_row else ():
+        sheet.unmerge_cells(merged.coord)
     for offset, item in enumerate(items):
         row_scope = {**scope, "row": item, "index": offset + 1}
         number = template_row + offset
         for column, source, style in template:
             cell = sheet.cell(number, column)
             cell._style = copy.copy(style)
-            value = evaluate(source, row_scope) if isinstance(source, str) and source else None
+            if column in labels:
+                value = source if offset == 0 else None
+            else:
+                value = evaluate(source, row_scope) if isinstance(source, str) and source else None
             put(cell, value if value != "" else None)
         if height:
             sheet.row_dimensions[number].height = height
     if not items:
         for column, _source, _style in template:
-            sheet.cell(template_row, column).value = None
-    last = template_row + max(len(items), 1) - 1
+            if column not in labels:
+                sheet.cell(template_row, column).value = None
+    for merged in merges if last > template_row else ():
+        if merged.min_col in labels:
+            sheet.merge_cells(start_row=template_row, end_row=last,
+                              start_column=merged.min_col, end_column=merged.max_col)
+        else:
+            for number in range(template_row, last + 1):
+                sheet.merge_cells(start_row=number, end_row=number,
+                                  start_column=merged.min_col, end_column=merged.max_col)
     for validation in sheet.data_validations.dataValidation:
         for cell_range in validation.sqref.ranges:
             if cell_range.min_row <= template_row <= cell_range.max_row < last:
@@ -122,6 +189,49 @@ LINE_EM = 1.5
 MAX_ROW_PT = 409
 DEFAULT_ROW_PT = 15
 DEFAULT_COLUMN_UNITS = 8.43
+
+
+#: a digit or Latin letter of the CJK faces that stand in for 宋体 (LibreOffice's Noto Sans CJK)
+#: is wider than half an em; an unwrapped number is measured at this width, to be safe
+NARROW_EM = 0.6
+#: what a cell keeps free around its text, in pixels
+CELL_PADDING_PX = 8
+
+
+def units_for(text: str, size_pt: float) -> float:
+    """The column width (Excel units) that shows text on one line at size_pt."""
+    em = size_pt * PT_PX
+    px = sum(em if unicodedata.east_asian_width(c) in "WF" else em * NARROW_EM for c in text)
+    return math.ceil((px + CELL_PADDING_PX) / UNIT_PX * 10) / 10
+
+
+def _shown(value: Any, number_format: str) -> str:
+    """The text a cell shows: a date in its yyyy-mm-dd format, anything else as it is."""
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d %H:%M" if "h" in number_format else "%Y-%m-%d")
+    return str(value)
+
+
+def fit_unbroken_widths(sheet: Worksheet) -> None:
+    """Widen each column to what its unwrapped numbers, codes and dates need on one line (cells
+    set to shrink to fit, not to wrap): a number is never cut or wrapped inside, and Excel's
+    shrinking stays a last resort for fonts wider than measured."""
+    merged = {(r.min_row, r.min_col) for r in sheet.merged_cells.ranges}
+    needed: dict[str, float] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value is None or (cell.row, cell.column) in merged:
+                continue
+            alignment = cell.alignment
+            if alignment.wrap_text or not alignment.shrink_to_fit:
+                continue
+            letter = get_column_letter(cell.column)
+            units = units_for(_shown(cell.value, cell.number_format), cell.font.sz or 11)
+            needed[letter] = max(needed.get(letter, 0.0), units)
+    for letter, units in needed.items():
+        dimension = sheet.column_dimensions[letter]
+        if units > (dimension.width or DEFAULT_COLUMN_UNITS):
+            dimension.width = units
 
 
 def wrapped_lines(text: str, width_units: float, size_pt: float) -> int:
@@ -182,6 +292,7 @@ def render(name: str, documents: Sequence[Document], settings: RenderSettings) -
     scope = {"doc": documents[0].context}
     for sheet in workbook.worksheets:
         _fill_sheet(sheet, scope)
+        fit_unbroken_widths(sheet)
         fit_row_heights(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -366,9 +366,13 @@ def test_300_applicants_and_the_longest_opinions_continue_on_附页(client):
     assert cell.paragraphs[-1].text == "（续见附页1）"
     annex_one = paragraphs[paragraphs.index("附页1") + 2:paragraphs.index("附页2")]
     assert flat("".join(p.text for p in cell.paragraphs[:-1]) + "".join(annex_one)) == listed
-    # the sheet takes the whole list in its cell
+    # the sheet takes the whole list in its box, grown over several rows beside one label
     sheet = load_workbook(io.BytesIO(render(client, data, "xlsx"))).active
-    assert flat(sheet["C11"].value) == listed
+    label = next(r for r in sheet.merged_cells.ranges if (r.min_row, r.min_col) == (11, 1))
+    assert (label.max_col, sheet["A11"].value) == (2, "申报人员姓名及专业")
+    rows = range(11, label.max_row + 1)
+    assert len(rows) > 1
+    assert flat("".join(sheet.cell(row, 3).value for row in rows)) == listed
 
 
 def test_hostile_text_is_printed_literally(client, caplog):

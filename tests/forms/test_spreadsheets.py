@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from formsvc.render.xlsx import row_height_for, wrapped_lines
 
-from ..helpers import sample, save_artifact
+from ..helpers import flat, pdf_text, sample, save_artifact
 from ..libreoffice import overlapping_glyphs, smallest_cjk_em, to_pdf
 
 TABULAR = ("post-quota", "title-history", "crossover-summary")
@@ -110,3 +110,109 @@ def test_every_blank_form_carries_its_附件_marker_in_every_format(client, form
             assert Document(io.BytesIO(content)).sections[0].header.paragraphs[0].text == marker
         else:
             assert load_workbook(io.BytesIO(content)).worksheets[0].oddHeader.left.text == marker
+
+
+#: 300 applicants with distinct names, a third at each level
+_GIVEN = "振华明远思琪建国晓梅文静志强海燕春生秋月"
+
+
+def three_hundred_applicants() -> dict:
+    data = sample("post-quota")
+    data["applicants"] = [
+        {"name": f"欧阳{_GIVEN[i // 20]}{_GIVEN[i % 20]}", "speciality": "临床医学检验技术",
+         "level": ("中级", "副高", "正高")[i % 3], "route": "空岗申报"}
+        for i in range(300)
+    ]
+    return data
+
+
+def test_300_applicants_continue_over_rows_each_within_excels_tallest_row(client):
+    from formsvc.forms.post_quota import PostQuotaApplicant
+    from formsvc.render.xlsx import LINE_EM, MAX_ROW_PT
+
+    data = three_hundred_applicants()
+    response = client.post("/api/v1/forms/post-quota/render?format=xlsx", json=data)
+    assert response.status_code == 200, response.get_json()
+    save_artifact("post-quota-300.xlsx", response.data)
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    label = next(r for r in sheet.merged_cells.ranges if r.min_row == 11 and r.min_col == 1)
+    block = range(label.min_row, label.max_row + 1)
+    assert sheet["A11"].value == "申报人员姓名及专业" and len(block) > 1
+    listed = "\n".join(sheet.cell(row, 3).value for row in block)
+    for applicant in data["applicants"]:
+        assert PostQuotaApplicant(**applicant).listed in listed, applicant["name"]
+    units = sum(sheet.column_dimensions[c].width for c in "CDEF")
+    for row in block:
+        assert f"C{row}:F{row}" in {str(r) for r in sheet.merged_cells.ranges}
+        cell = sheet.cell(row, 3)
+        # what the row's wrapped lines need, uncapped, fits the tallest row Excel keeps
+        needed = wrapped_lines(cell.value, units, cell.font.sz) * cell.font.sz * LINE_EM + 4
+        assert needed <= MAX_ROW_PT, row
+        assert sheet.row_dimensions[row].height >= needed - 0.1
+    # the rest of the form follows the list, and the sheet runs on over pages at full width
+    assert flat(sheet.cell(block[-1] + 1, 1).value) == "主管部门审核意见"
+    assert sheet.cell(block[-1] + 2, 3).value == "（盖章）\n2024年5月15日"
+    assert sheet.page_setup.fitToHeight == 0 and sheet.page_setup.fitToWidth == 1
+    last = sheet.max_row
+    assert sheet.print_area == f"'核定表'!$A$1:$F${last}"
+    pdf = to_pdf(response.data, "xlsx")
+    save_artifact("post-quota-300-libreoffice.pdf", pdf)
+    assert overlapping_glyphs(pdf) == []
+    assert smallest_cjk_em(pdf) >= 6.85
+    printed = flat("".join(pdf_text(pdf)))
+    for applicant in data["applicants"]:
+        assert PostQuotaApplicant(**applicant).listed in printed, applicant["name"]
+
+
+#: the cells that hold numbers, codes and dates, by form: never wrapped, as wide as they need
+UNBROKEN = {
+    "title-history": ("id_number", "birth_date", "approval_number", "approval_date"),
+    "crossover-summary": ("id_number", "birth_date", "mobile", "work_start", "diploma_number",
+                          "postal_code", "original_number"),
+}
+
+
+def long_numbers(form_id: str) -> dict:
+    data = sample(form_id)
+    if form_id == "title-history":
+        data["rows"][1]["approval_number"] = "鄂人社职改办〔2024〕12345号"
+    else:
+        data["rows"][0]["diploma_number"] = "1048612012050012345678"
+        data["rows"][0]["original_number"] = "S000042010000224012345678"
+    return data
+
+
+@pytest.mark.parametrize("form_id", sorted(UNBROKEN))
+def test_numbers_and_dates_stay_whole_on_one_line_as_text(client, form_id):
+    from formsvc.forms import get_form
+    from formsvc.forms.tabular import columns
+    from formsvc.render.xlsx import units_for
+
+    spec = get_form(form_id)
+    data = long_numbers(form_id)
+    response = client.post(f"/api/v1/forms/{form_id}/render?format=xlsx", json=data)
+    assert response.status_code == 200, response.get_json()
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    table = [c.name for c in columns(spec.row_model)]
+    first = 3 if form_id == "title-history" else 4
+    for offset, row in enumerate(data["rows"]):
+        for name in UNBROKEN[form_id]:
+            value = row.get(name)
+            if value is None:
+                continue
+            column = table.index(name) + 1
+            cell = sheet.cell(first + offset, column)
+            assert not cell.alignment.wrap_text and cell.alignment.shrink_to_fit, cell.coordinate
+            width = sheet.column_dimensions[get_column_letter(column)].width
+            assert width >= units_for(str(value), 11), (cell.coordinate, value, width)
+            if name.endswith(("date", "start")):
+                assert cell.is_date and cell.number_format == "yyyy-mm-dd"
+            else:
+                # text, never a number Excel would show as 4.20102E+17
+                assert (cell.data_type, cell.value) == ("s", value), cell.coordinate
+    # LibreOffice prints each number whole within one line
+    lines = [line for page in pdf_text(to_pdf(response.data, "xlsx")) for line in page.splitlines()]
+    for row in data["rows"]:
+        for name in UNBROKEN[form_id]:
+            if row.get(name) is not None:
+                assert any(str(row[name]) in line for line in lines), (name, row[name])
