@@ -2,7 +2,7 @@
 
 gunicorn kills a worker whose request runs past its 30 s timeout, and two such requests at once
 take a two-worker service down. So a synchronous request is measured before any work — the rows
-of an uploaded sheet (blank ones included) and the entries of its XML parts (sheets.archive), the
+of an uploaded sheet (blank ones included) and the entries of its XML parts (sheets.limits), the
 rows or pages a render would lay out (here) — and anything over the budget is refused with a 413
 that says what to do instead. Bulk work goes to the job API, which runs in the background.
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import PayloadTooLarge
-from .sheets.archive import SheetLimits
+from .sheets.limits import SheetLimits
 
 JOBS_API = "POST /api/v1/jobs"
 

@@ -18,7 +18,8 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Loc, MalformedRequest, PayloadTooLarge, Problem, UnsupportedMediaType
 from ..identity import IdentityNumber
 from ..images import MAX_PHOTO_BYTES
-from .archive import MB, SheetLimits, check_entries
+from .archive import check_entries
+from .limits import MB, SheetLimits
 
 #: a ZIP of photos: JPEG barely compresses, so it unpacks to about its own size (≤ the 16 MB
 #: upload); anything packed tighter than 200:1 or unpacking past 64 MB is a bomb

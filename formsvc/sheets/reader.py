@@ -36,9 +36,10 @@ from ..forms.base import (
     well_formed_part,
 )
 from ..forms.tabular import Column, columns, max_rows
-from .archive import FILE_LOC, SheetLimits, check_workbook
+from .archive import check_workbook
 from .cells import read_cell
 from .header import HEADER_SCAN_ROWS, find_header, header_problems, missing_header
+from .limits import FILE_LOC, SheetLimits
 
 log = logging.getLogger(__name__)
 # openpyxl warns once per date-formatted cell holding a number beyond the calendar; read_cell

@@ -12,7 +12,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, make_respons
 from .. import db
 from ..errors import FormsvcError, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 from ..signing import signing_key
-from ..signing.verify_document import MAX_UPLOAD_BYTES, DocumentCheck, check_document
+from ..signing.document_report import DocumentCheck
+from ..signing.verify_document import MAX_UPLOAD_BYTES, check_document
 from . import ratelimit
 from .openapi import operation
 from .verify import SCOPE, no_store

@@ -8,8 +8,8 @@ import secrets
 import pytest
 
 from formsvc import db
-from formsvc.web import ratelimit
-from formsvc.web.ratelimit import Limit
+from formsvc.web import rate_counter, ratelimit
+from formsvc.web.rate_counter import Limit
 
 from ..helpers import code_of, make_app
 
@@ -157,7 +157,7 @@ def stored_hits(app) -> list[int]:
 def batched_app(registry_app, monkeypatch):
     """40 look-ups an hour: each process may hold back 2 (a twentieth) before telling the others."""
     monkeypatch.setattr(ratelimit.time, "time", lambda: NOW)
-    monkeypatch.setattr(ratelimit.Counter, "SYNC_SECONDS", 3600.0)
+    monkeypatch.setattr(rate_counter.Counter, "SYNC_SECONDS", 3600.0)
     registry_app.config["VERIFY_RATE_LIMIT"] = "40/hour"
     ratelimit.init_app(registry_app)
     return registry_app
@@ -195,7 +195,7 @@ def test_across_workers_a_client_gets_at_most_the_documented_slack_over_its_limi
 
 
 def test_a_thread_of_the_process_sends_held_back_counts(batched_app, issued, monkeypatch):
-    monkeypatch.setattr(ratelimit.Counter, "SYNC_SECONDS", 0.05)
+    monkeypatch.setattr(rate_counter.Counter, "SYNC_SECONDS", 0.05)
     ratelimit.init_app(batched_app)
     client = batched_app.test_client()
     assert client.get(verification_urls(issued)[1]).status_code == 200
