@@ -68,6 +68,18 @@ def no_rules(model: Any) -> Findings:
 
 
 @dataclass(frozen=True)
+class SheetTool:
+    """What a form's page also makes from a filled sheet of the form (and a ZIP of photos): the
+    API endpoint that makes it (a Flask endpoint name), and how the page offers it."""
+
+    endpoint: str
+    title: str
+    description: str
+    formats: tuple[str, ...]
+    photos: bool = False
+
+
+@dataclass(frozen=True)
 class FormSpec:
     """A form of the catalogue: official name, source, data model, rules, documents, formats."""
 
@@ -91,6 +103,8 @@ class FormSpec:
     #: for tabular forms: the cross-field rules of the rows, each given with where it stands (a
     #: position in the JSON list, or a sheet row on import) so both report the same problems
     rows_rules: Callable[[FindingsBuilder, Sequence[LocatedRow]], None] | None = None
+    #: for tabular forms: what the form's page makes from a filled sheet beyond the form itself
+    sheet_tool: SheetTool | None = None
 
     def validate(self, data: Any) -> Validated:
         """Every problem of data at once: the fields' own, and the cross-field rules' on whatever

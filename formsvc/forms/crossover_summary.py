@@ -28,7 +28,7 @@ from ..dates import PastDate
 from ..documents import Document
 from ..identity import RESIDENT_ID_TYPES, IdentityNumber, check_resident_id
 from ..text import Paragraphs, PersonName, Text
-from .base import Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
+from .base import Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, SheetTool, listed_rows
 from .crossover import CandidateSource, CertificateDelivery, CrossoverDocumentType, Education, SkillLevel
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates
@@ -185,4 +185,11 @@ SPEC = FormSpec(
     row_model=SummaryRow,
     rows_field="rows",
     rows_rules=check_rows,
+    # every applicant's 个人申报表 (附件2) from the filled sheet: formsvc/applications.py
+    sheet_tool=SheetTool(
+        "applications.applications", "生成每位申报人的个人申报表",
+        "上传填好的汇总表（可附二寸照片 ZIP，每张照片以证件号命名），一次生成表中每位申报人的"
+        "《个人申报表》：PDF 每人一页，或 Word 文件的压缩包。",
+        formats=("pdf", "docx"), photos=True,
+    ),
 )

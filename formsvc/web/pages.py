@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
@@ -25,27 +24,6 @@ FORMAT_LABELS: dict[str, str] = {
     "xlsx": "Excel 表格（XLSX）",
 }
 
-@dataclass(frozen=True)
-class SheetTool:
-    """Documents a form page also makes from a filled sheet (and a ZIP of photos), by an API endpoint."""
-
-    endpoint: str
-    title: str
-    description: str
-    formats: tuple[str, ...]
-    photos: bool = False
-
-
-#: form id → what its page offers beyond filling the form itself
-SHEET_TOOLS: dict[str, SheetTool] = {
-    "crossover-summary": SheetTool(
-        "applications.applications", "生成每位申报人的个人申报表",
-        "上传填好的汇总表（可附二寸照片 ZIP，每张照片以证件号命名），一次生成表中每位申报人的"
-        "《个人申报表》：PDF 每人一页，或 Word 文件的压缩包。",
-        ("pdf", "docx"), photos=True,
-    ),
-}
-
 #: the preview of an unprintable form is an HTML page inside the form page's frame
 PREVIEW_ERROR_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 
@@ -58,7 +36,7 @@ def catalogue() -> str:
 @bp.get("/forms/<form_id>")
 def form(form_id: str) -> str:
     spec = get_form(form_id)
-    tool = SHEET_TOOLS.get(spec.id)
+    tool = spec.sheet_tool
     if tool is not None and tool.endpoint not in current_app.view_functions:
         tool = None
     return render_template("form.html", form=catalogue_entry(spec), format_labels=FORMAT_LABELS,
