@@ -107,17 +107,6 @@ def test_blank_template_has_the_notices_32_columns_lists_and_notes(client):
     assert [notes.cell(row, 1).value for row in range(2, 13)] == NOTICE_NOTES
 
 
-def test_the_blank_template_filled_with_the_sample_round_trips(client):
-    content = fill(blank_template(client, FORM), sample_rows(FORM))
-    response = upload(client, FORM, content)
-    assert response.status_code == 200, response.get_json()
-    body = response.get_json()
-    expected = get_form(FORM).validate(sample(FORM)).model.model_dump(mode="json")["rows"]
-    assert body["rows"] == expected
-    assert body["row_numbers"] == [4, 5, 6, 7, 8]
-    assert body["errors"] == [] and body["warnings"] == []
-
-
 def test_the_import_is_reusable_from_python(client):
     content = fill(blank_template(client, FORM), sample_rows(FORM))
     result = read_rows(get_form(FORM), content)

@@ -32,8 +32,9 @@ def signing_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.fixture
-def client(signing_app: Flask) -> FlaskClient:
-    return signing_app.test_client()
+def app(signing_app: Flask) -> Flask:
+    """What the shared fixtures (client, runner) drive here: the app with its key and seal."""
+    return signing_app
 
 
 @pytest.fixture
