@@ -13,13 +13,20 @@ Loc = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Problem:
-    """One error or warning about the data: where (a path into the JSON, or a sheet cell) and what."""
+    """One error or warning about the data: where (a path into the JSON, or into a sheet) and what.
+
+    A problem of an uploaded sheet also carries its cell (D7, or a header's C2) as data, so that
+    whoever shows it marks the cell without reading the message (which names it for a person)."""
 
     loc: Loc
     msg: str
+    cell: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"loc": list(self.loc), "msg": self.msg}
+        body: dict[str, Any] = {"loc": list(self.loc), "msg": self.msg}
+        if self.cell is not None:
+            body["cell"] = self.cell
+        return body
 
 
 class FormsvcError(Exception):

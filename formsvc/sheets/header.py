@@ -84,9 +84,10 @@ def header_problems(found: HeaderRow, columns: Sequence[Column]) -> list[Problem
                 extra[have] = column
                 continue
             shown = f"“{have}”" if have else "空白"
+            cell = _cell(column, row)
             wrong.append(Problem(
                 (HEADER_LOC, want),
-                f"表头第{column}列（{_cell(column, row)}）应为“{want}”，现为{shown}：请勿修改表头",
+                f"表头第{column}列（{cell}）应为“{want}”，现为{shown}：请勿修改表头", cell,
             ))
         for index in range(i1 + pairs, i2):
             missing[expected[index]] = index + 1
@@ -96,19 +97,21 @@ def header_problems(found: HeaderRow, columns: Sequence[Column]) -> list[Problem
     problems = list(wrong)
     for name, place in missing.items():
         if name in extra:
+            cell = _cell(extra[name], row)
             problems.append(Problem((HEADER_LOC, name), (
                 f"表头“{name}”列的位置不对：应在第{place}列（{get_column_letter(place)}列），"
-                f"现在第{extra[name]}列（{_cell(extra[name], row)}）：请勿调整字段顺序"
-            )))
+                f"现在第{extra[name]}列（{cell}）：请勿调整字段顺序"
+            ), cell))
         else:
             problems.append(Problem((HEADER_LOC, name), (
                 f"表头缺少“{name}”列（应在第{place}列，{get_column_letter(place)}列）：请勿删除列"
             )))
     for name, place in extra.items():
         if name not in missing:
+            cell = _cell(place, row)
             problems.append(Problem((HEADER_LOC, name), (
-                f"表头多出“{name}”列（{_cell(place, row)}），不是本表的字段：请勿插入列"
-            )))
+                f"表头多出“{name}”列（{cell}），不是本表的字段：请勿插入列"
+            ), cell))
     return problems
 
 

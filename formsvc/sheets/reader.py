@@ -124,8 +124,8 @@ class _Collector:
         if place is None:
             return Problem(("rows", sheet_row), f"第{sheet_row}行：{problem.msg}")
         index, column = place
-        return Problem(("rows", sheet_row, column.header),
-                       f"第{sheet_row}行（{_cell_ref(index, sheet_row)}）：{problem.msg}")
+        cell = _cell_ref(index, sheet_row)
+        return Problem(("rows", sheet_row, column.header), f"第{sheet_row}行（{cell}）：{problem.msg}", cell)
 
     def error(self, problem: Problem, sheet_row: int) -> None:
         if len(self.errors) >= MAX_LISTED_ERRORS:

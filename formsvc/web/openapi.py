@@ -31,6 +31,7 @@ ERROR_SCHEMA: dict[str, Any] = {
                     "loc": {"type": "array", "items": {"type": ["string", "integer"]},
                             "description": "出错位置：JSON 路径或表格的行与列"},
                     "msg": {"type": "string", "description": "中文说明，含字段名称"},
+                    "cell": {"type": "string", "description": "上传表格中的单元格（如 D7），仅表格的问题有"},
                 },
                 "required": ["loc", "msg"],
             },

@@ -305,16 +305,14 @@ function startSheetTool(form) {
 
 for (const form of document.querySelectorAll('[data-sheet-tool]')) startSheetTool(form);
 
-const CELL = /[（(]([A-Z]{1,3}[1-9]\d*)[）)]/;
-
-/** Where in the sheet a problem is: sheet row, column header and cell (B7) when the answer says. */
+/** Where in the sheet a problem is: sheet row, column header, and the cell (B7) the answer names. */
 export function sheetPlace(problem) {
   const loc = problem.loc || [];
   const rowIndex = loc.indexOf('rows');
   const row = rowIndex >= 0 && Number.isInteger(loc[rowIndex + 1]) ? loc[rowIndex + 1] : '';
   const column = rowIndex >= 0 && typeof loc[rowIndex + 2] === 'string' ? loc[rowIndex + 2]
     : (loc[0] === 'header' ? `表头 ${loc[1] ?? ''}` : '');
-  const cell = problem.cell || (CELL.exec(problem.msg) || [])[1] || '';
+  const cell = problem.cell || '';
   return { row, column, cell };
 }
 

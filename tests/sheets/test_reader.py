@@ -117,6 +117,11 @@ def test_every_problem_is_reported_by_sheet_row_and_column_header():
         ("rows", 5, "出生日期"): "第5行（B5）：出生日期应为日期，不应包含时间",
         ("rows", 5, "人数"): "第5行（C5）：人数应为整数",
     }
+    # the cell is data too, as the API answers it: nobody reads it back out of the message
+    assert [(p.loc[1], p.cell) for p in result.errors] == [
+        (2, "B2"), (2, "C2"), (3, "A3"), (3, "B3"), (3, "D3"), (4, "A4"), (4, "B4"), (4, "C4"),
+        (5, "B5"), (5, "C5")]
+    assert [e["cell"] for e in result.as_json()["errors"]] == [p.cell for p in result.errors]
     assert result.summary() == "发现 10 处错误（涉及 4 行），0 条提示"
     with pytest.raises(InvalidData) as refused:
         result.require_ok()
@@ -234,6 +239,10 @@ def test_a_tampered_header_is_refused_naming_the_column(client, edit, expected):
     response = upload(client, "title-history", content)
     assert response.status_code == 422
     assert errors_of(response) == expected
+    # the cell the message names, as data (none for a missing column: it has no cell)
+    [error] = response.get_json()["errors"]
+    named = re.search(r"（([A-Z]+[0-9]+)）", error["msg"])
+    assert error.get("cell") == (named[1] if named else None)
 
 
 def test_header_spaces_and_stars_are_not_changes(client):

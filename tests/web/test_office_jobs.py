@@ -158,3 +158,16 @@ def test_uploads_expire_after_a_day(office_app):
     assert [p.name for p in kept(office_app)] == [fresh]
     assert uploads.take(office_app, stale) is None  # swept, not merely hidden behind the fresh one
     assert uploads.take(office_app, fresh) == uploads.Upload(b"fresh", None, "新.xlsx")
+
+
+def test_the_report_takes_the_cell_from_the_problem_not_from_its_message():
+    from formsvc.errors import Problem
+    from formsvc.web.office.jobs import SheetPlace, sheet_place
+
+    row = Problem(("rows", 7, "证件号码"), "证件号码校验位错误", "D7")
+    assert sheet_place(row) == SheetPlace(7, "证件号码", "D7")
+    header = Problem(("header", "姓名"), "表头第1列应为“姓名”", "A2")
+    assert sheet_place(header) == SheetPlace("", "表头 姓名", "A2")
+    # a message that quotes something looking like a cell is only a message
+    assert sheet_place(Problem(("rows", 7, "备注"), "第7行：备注“（B9）”")) == SheetPlace(7, "备注", "")
+    assert sheet_place(Problem(("photos", "1.jpg"), "照片过大")) == SheetPlace("", "照片压缩包", "1.jpg")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +113,6 @@ def job_download(job_id: str, name: str) -> ResponseReturnValue:
     return send_output(_job_status(job_id), name)
 
 
-_CELL = re.compile(r"[（(]([A-Z]{1,3}[1-9]\d*)[）)]")
-
-
 @dataclass(frozen=True)
 class SheetPlace:
     """Where in an uploaded sheet (or its photos ZIP) a problem is, as the report's columns show it."""
@@ -127,10 +123,9 @@ class SheetPlace:
 
 
 def sheet_place(problem: Problem) -> SheetPlace:
-    """("rows", 7, "证件号码") + "第7行（D7）：…" → row 7, column 证件号码, cell D7."""
+    """("rows", 7, "证件号码") with cell D7 → row 7, column 证件号码, cell D7."""
     loc = problem.loc
-    match = _CELL.search(problem.msg)
-    cell = match[1] if match else ""
+    cell = problem.cell or ""
     if loc[:1] == ("rows",) and len(loc) > 1:
         return SheetPlace(loc[1], str(loc[2]) if len(loc) > 2 else "", cell)
     if loc[:1] == ("photos",):
