@@ -106,3 +106,15 @@ def check_applications(count: int, extension: str) -> None:
             f"每个不超过 {limit} 人，分别生成",
             loc=("file",),
         )
+
+
+#: an export of the office's lists (registry/exports.py) is one XLSX written synchronously; a
+#: longer list is refused before anything is read, asking for a narrower search
+EXPORT_ROWS = 20_000
+
+
+def check_export(rows: int) -> None:
+    if rows > EXPORT_ROWS:
+        raise PayloadTooLarge(
+            f"共 {rows} 张证书，一次最多导出 {EXPORT_ROWS} 张：请按发证日期、批次或状态缩小范围，"
+            "分几次导出", loc=("export",))

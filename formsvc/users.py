@@ -190,11 +190,15 @@ def listing(session: Session) -> list[Account]:
 
 
 def actors_of(session: Session, scope: Scope) -> list[str]:
-    """How the audit log names the people and the token acting for scope's issuer."""
+    """How the audit log names the people and the token acting for scope's issuer; for the whole
+    registry every office login, every token, and the command line."""
     if scope.whole_registry:
-        return []
+        operators = session.scalars(select(User.name).order_by(User.name))
+        tokens_ = session.scalars(select(Issuer.name).order_by(Issuer.name))
+        return [f"office:{name}" for name in operators] + [f"token:{name}" for name in tokens_] + ["cli"]
     issuer = session.get(Issuer, scope.issuer_id)
-    operators = session.scalars(select(User.name).where(User.issuer_id == scope.issuer_id))
+    operators = session.scalars(select(User.name).where(User.issuer_id == scope.issuer_id)
+                                .order_by(User.name))
     return [f"office:{name}" for name in operators] + ([f"token:{issuer.name}"] if issuer else [])
 
 

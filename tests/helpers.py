@@ -135,6 +135,13 @@ def person(index: int, *, batch: str = "12") -> dict[str, Any]:
     }
 
 
+def person_request(index: int, **options: Any) -> CertificateRequest:
+    """person(index) as a certificate request: the very record a sheet row of theirs becomes."""
+    row = person(index, **options)
+    return CertificateRequest(TitleRecord.model_validate(
+        {column.name: row[column.header] for column in columns(TitleRecord)}))
+
+
 def people(count: int, **options: Any) -> list[dict[str, Any]]:
     return [person(i, **options) for i in range(count)]
 

@@ -46,10 +46,17 @@ class Plan:
     row_numbers: tuple[int, ...]
     photos: Mapping[str, Photo]
     warnings: tuple[Problem, ...]
+    #: rows whose certificate the registry already holds: printed again, not issued again
+    existing: int = 0
 
     @property
     def total(self) -> int:
         return len(self.rows)
+
+    @property
+    def new(self) -> int:
+        """Rows that will become new certificates."""
+        return self.total - self.existing
 
     def summary(self) -> str:
         return f"{self.total} 条职称数据，{len(self.photos)} 张照片，{len(self.warnings)} 条提示"
@@ -117,7 +124,8 @@ def check(session: Session, sheet: bytes, photos_zip: bytes | None = None, *, sc
     warnings = tuple(w for w in result.warnings if not (len(w.loc) == 2 and w.loc in repeated))
     if errors:
         raise InvalidData(errors, warnings=warnings)
-    return Plan(result.rows, result.row_numbers, photos, warnings)  # type: ignore[arg-type]
+    existing = issuing.registered_count(session, [CertificateRequest(row) for row in result.rows])  # type: ignore[arg-type]
+    return Plan(result.rows, result.row_numbers, photos, warnings, existing)  # type: ignore[arg-type]
 
 
 def job_folder(output_dir: str | Path, job_id: str) -> Path:

@@ -25,6 +25,7 @@ from .. import db
 from ..documents import RenderSettings
 from ..errors import InsufficientStorage
 from ..registry import audit, issuing
+from ..registry.batches import BatchPlace
 from ..registry.models import utcnow
 from ..registry.printing import render_certificates, seal_from_config
 from ..registry.records import RegistrySettings
@@ -228,7 +229,7 @@ def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) ->
     requests = read_chunk(folder, chunk)
     # a job issues for the issuer that submitted it (none: an admin or the command line)
     issued = issuing.issue_many(session, requests, actor=job.created_by, settings=settings,
-                                scope=Scope(job.issuer_id))
+                                scope=Scope(job.issuer_id), batch=BatchPlace(job.id, chunk.index))
     session.execute(update(JobChunk).where(JobChunk.job_id == job.id, JobChunk.index == chunk.index)
                     .values(issued=True))
     session.commit()

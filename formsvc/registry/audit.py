@@ -17,10 +17,12 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry, AuditHead, Certificate, as_utc, utcnow
+from . import batches
+from .models import CHINA, AuditEntry, AuditHead, Certificate, as_utc, utcnow
+from .paging import PAGE_SIZE, Page, fetch_page
 from .scope import Scope
 
 #: the previous hash of the first line
@@ -38,13 +40,31 @@ ACTIONS: dict[str, str] = {
     "bulk-lookup": "批量查询",
     "token-create": "创建访问令牌",
     "token-revoke": "吊销访问令牌",
+    "export": "导出证书清单",
 }
+
+#: the keys of a line's detail, as the office reads them: a key without a label is refused when
+#: the line is written, so that no line ever shows a raw key
+DETAIL_LABELS: dict[str, str] = {
+    "reason": "原因", "title": "职称名称", "level": "级别", "corrected_by": "更正后的证书",
+    "token": "令牌", "scope": "权限", "job": "批次", "total": "共计", "source": "采集表",
+    "issued": "新签发", "existing": "已签发过", "count": "数量", "sheet": "采集表",
+    "list": "清单", "rows": "行数", "id_numbers": "证件号码", "filters": "筛选条件",
+}
+
+#: how the log names who acted: "office:王科长" is the office login 王科长, "token:…" an API token
+ACTOR_KINDS: dict[str, str] = {"office": "{name}", "token": "{name}（接口令牌）"}
+#: actors without a kind: the command line's default
+ACTOR_NAMES: dict[str, str] = {"cli": "命令行"}
 
 
 def record(session: Session, actor: str, action: str, number: str | None = None, **detail: Any) -> None:
     """Add a line to the log in the caller's transaction: it is stored exactly when the act is."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    unlabelled = sorted(set(detail) - set(DETAIL_LABELS))
+    if unlabelled:
+        raise ValueError(f"audit detail keys without a label in audit.DETAIL_LABELS: {unlabelled}")
     # the head's row lock (a write lock on SQLite) is held to the end of the caller's transaction:
     # whoever appends next reads this line's hash
     previous = session.execute(
@@ -67,21 +87,69 @@ def entry_digest(previous: str, at: dt.datetime, actor: str, action: str, number
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def entries(session: Session, *, scope: Scope, actors: Iterable[str] = (), number: str | None = None,
-            limit: int = 1000) -> Sequence[AuditEntry]:
-    """The newest lines first, for one certificate or for all, as far as scope may read them.
+def actor_name(actor: str) -> str:
+    """Who acted, as a person reads it: 「office:王科长」 → 王科长, 「token:咸宁市职改办」 →
+    咸宁市职改办（接口令牌）, 「cli」 → 命令行."""
+    kind, colon, name = actor.partition(":")
+    if colon and kind in ACTOR_KINDS:
+        return ACTOR_KINDS[kind].format(name=name)
+    return ACTOR_NAMES.get(actor, actor)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which lines the office reads: about one certificate, of one batch (the bulk job's line and
+    its certificates' lines), by one actor, of one action, between two dates (Beijing time,
+    inclusive)."""
+
+    number: str | None = None
+    job: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def _china_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), CHINA).astimezone(dt.UTC)
+
+
+def lines(wanted: AuditFilter, *, scope: Scope, actors: Iterable[str] = ()) -> Select[Any]:
+    """The lines wanted selects, newest first, as far as scope may read them.
 
     An issuer reads the lines about its own certificates and the lines of its own actors (its
     token and office operators: their bulk jobs name no certificate); the whole registry reads all.
     """
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    if number is not None:
-        query = query.where(AuditEntry.certificate_number == number)
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if wanted.number is not None:
+        query = query.where(AuditEntry.certificate_number == wanted.number)
+    if wanted.job is not None:
+        query = query.where(or_(AuditEntry.certificate_number.in_(batches.certificate_numbers(wanted.job)),
+                                AuditEntry.detail["job"].as_string() == wanted.job))
+    if wanted.actor is not None:
+        query = query.where(AuditEntry.actor == wanted.actor)
+    if wanted.action is not None:
+        query = query.where(AuditEntry.action == wanted.action)
+    if wanted.start is not None:
+        query = query.where(AuditEntry.at >= _china_midnight(wanted.start))
+    if wanted.end is not None:
+        query = query.where(AuditEntry.at < _china_midnight(wanted.end + dt.timedelta(days=1)))
     if not scope.whole_registry:
         own_numbers = scope.certificates(select(Certificate.number))
         query = query.where(or_(AuditEntry.certificate_number.in_(own_numbers),
                                 AuditEntry.actor.in_(sorted(set(actors)))))
-    return session.scalars(query).all()
+    return query
+
+
+def entries(session: Session, *, scope: Scope, actors: Iterable[str] = (), number: str | None = None,
+            limit: int = 1000) -> Sequence[AuditEntry]:
+    """The newest lines first, for one certificate or for all, as far as scope may read them."""
+    return session.scalars(lines(AuditFilter(number=number), scope=scope, actors=actors).limit(limit)).all()
+
+
+def entries_page(session: Session, wanted: AuditFilter, *, scope: Scope, actors: Iterable[str] = (),
+                 page: int = 1, size: int = PAGE_SIZE) -> Page[AuditEntry]:
+    return fetch_page(session, lines(wanted, scope=scope, actors=actors), page, size=size)
 
 
 @dataclass(frozen=True)

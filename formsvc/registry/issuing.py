@@ -22,7 +22,8 @@ from ..errors import Conflict, InvalidData, Loc, Problem
 from ..forms.base import FindingsBuilder, title_of
 from ..forms.title_history import TitleRecord, check_record
 from ..produce import unprintable
-from . import audit
+from . import audit, batches
+from .batches import BatchPlace
 from .levels import TITLE_LEVELS, TitleLevel, level_of
 from .models import STATUS_VALID, Certificate, CertificateSerial
 from .numbers import make_number, new_code, secret_digest
@@ -143,6 +144,12 @@ def _registered(session: Session, requests: Sequence[CertificateRequest], *,
     return existing
 
 
+def registered_count(session: Session, requests: Sequence[CertificateRequest]) -> int:
+    """How many of the requests the registry already holds (issuing them finds those)."""
+    existing = _registered(session, requests)
+    return len({r.key for r in requests} & existing.keys())
+
+
 def _conflicts(existing: Mapping[tuple[str, str, str], Certificate],
                requests: Sequence[CertificateRequest], scope: Scope) -> list[Problem]:
     found = (_conflict(existing[r.key], r.record, (index,), scope)
@@ -159,7 +166,7 @@ def conflicts(session: Session, requests: Sequence[CertificateRequest], scope: S
 
 def _issue_once(
     session: Session, requests: Sequence[CertificateRequest], *, actor: str, scope: Scope,
-    settings: RegistrySettings, today: dt.date,
+    settings: RegistrySettings, today: dt.date, batch: BatchPlace | None,
 ) -> list[Issued]:
     existing = _registered(session, requests, with_photo=True)
     conflicts = _conflicts(existing, requests, scope)
@@ -204,14 +211,19 @@ def _issue_once(
         row = existing[request.key]
         results.append(Issued(certificate_record(row, with_photo=True), id(row) in created))
         created.discard(id(row))  # a record repeated in the batch is created once
+    if batch is not None:
+        batches.add(session, batch, results)
     return results
 
 
 def issue_many(
     session: Session, requests: Sequence[CertificateRequest], *, actor: str, settings: RegistrySettings,
-    scope: Scope, today: dt.date | None = None,
+    scope: Scope, today: dt.date | None = None, batch: BatchPlace | None = None,
 ) -> list[Issued]:
     """Issue a certificate for each request, in order, in one transaction; idempotent.
+
+    With batch (a bulk job's chunk), the certificates are recorded as that chunk's in the same
+    transaction (batches.add).
 
     New certificates belong to scope's issuer. A request whose 证件号码 + 职称名称 + 批准文号 is
     already registered in scope gets the existing certificate (created=False). Raises InvalidData
@@ -226,7 +238,7 @@ def issue_many(
     for attempt in range(ISSUE_ATTEMPTS):
         try:
             results = _issue_once(session, requests, actor=actor, scope=scope,
-                                  settings=settings, today=today)
+                                  settings=settings, today=today, batch=batch)
             session.commit()
             return results
         except (IntegrityError, OperationalError):

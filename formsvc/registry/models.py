@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +29,10 @@ STATUS_REVOKED = "revoked"
 STATUS_TEXT = {STATUS_VALID: "有效", STATUS_REVOKED: "已撤销"}
 
 Timestamp = DateTime(timezone=True)
+
+#: certificates carry the date of the issuing office, which is in China; the office reads times
+#: in Beijing time
+CHINA = ZoneInfo("Asia/Shanghai")
 
 #: the scopes of a token made before tokens had scopes, and of a new one by default
 ALL_SCOPES = "issue read revoke"
@@ -88,7 +93,8 @@ class Certificate(Base):
     #: the public address configured when it was issued: its QR code keeps pointing there on a
     #: reprint (none for certificates issued before addresses were kept: today's is used)
     public_url: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    issued_on: Mapped[dt.date] = mapped_column(Date)
+    #: indexed: the office's register is filtered by issue date
+    issued_on: Mapped[dt.date] = mapped_column(Date, index=True)
     issued_by: Mapped[str] = mapped_column(String(100))
     issuer_id: Mapped[int | None] = mapped_column(ForeignKey("issuers.id"), nullable=True)
 
@@ -135,7 +141,9 @@ class AuditEntry(Base):
     """One line of the audit log: who did what to which certificate, when. Never changed."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_certificate", "certificate_number"),)
+    # the office's log is filtered by certificate, by time and by who acted
+    __table_args__ = (Index("ix_audit_log_certificate", "certificate_number"),
+                      Index("ix_audit_log_at", "at"), Index("ix_audit_log_actor", "actor"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)

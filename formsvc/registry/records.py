@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
@@ -15,12 +14,9 @@ from ..dates import official_date
 from ..errors import InvalidData, NotFound
 from ..forms.title_history import TitleRecord
 from . import audit
-from .models import STATUS_TEXT, STATUS_VALID, Certificate, as_utc
+from .models import CHINA, STATUS_TEXT, STATUS_VALID, Certificate, as_utc
 from .numbers import NumberError, check_prefix, clean_number
 from .scope import Scope
-
-#: certificates carry the date of the issuing office, which is in China
-CHINA = ZoneInfo("Asia/Shanghai")
 
 #: the twelve fields of a title record, in the order of the 采集表
 RECORD_FIELDS: tuple[str, ...] = tuple(TitleRecord.model_fields)

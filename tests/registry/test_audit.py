@@ -104,3 +104,21 @@ def test_lines_written_before_the_chain_get_their_hashes_in_the_migration(tmp_pa
         assert check.intact and check.entries == 3
     finally:
         db.dispose(app)
+
+
+def test_a_detail_without_a_chinese_label_is_refused_when_written(session):
+    with pytest.raises(ValueError, match="without a label"):
+        audit.record(session, "cli", "bulk-issue", None, job="x", colour="红")
+    session.rollback()
+    assert audit.entries(session, scope=WHOLE_REGISTRY) == []
+
+
+@pytest.mark.parametrize(("actor", "name"), [
+    ("office:王科长", "王科长"),
+    ("token:咸宁市职改办", "咸宁市职改办（接口令牌）"),
+    ("cli", "命令行"),
+    ("批量导入脚本", "批量导入脚本"),  # an actor named on the command line (issue --actor) as given
+    ("unknown:x", "unknown:x"),
+])
+def test_who_acted_is_named_as_a_person_reads_it(actor, name):
+    assert audit.actor_name(actor) == name

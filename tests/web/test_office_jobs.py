@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from formsvc import db, users
 from formsvc.jobs.models import Job
 from formsvc.web import uploads
 
-from ..helpers import blank_template, fill, pdf_text, people, photo_zip
+from ..helpers import blank_template, fill, pdf_text, people, person_request, photo_zip
 
 PASSWORD = "correct horse battery"
 
@@ -83,6 +84,21 @@ def test_photos_of_people_not_in_the_sheet_are_reported(office_app, clerk):
     assert "照片 420102199001019999 的证件号码不在表中" in response.get_data(as_text=True)
 
 
+def test_the_check_page_counts_new_and_already_issued_certificates(office_app, clerk):
+    from formsvc.registry import issuing
+    from formsvc.registry.records import RegistrySettings
+    from formsvc.registry.scope import WHOLE_REGISTRY
+
+    rows = people(5)
+    with office_app.app_context():
+        issuing.issue_many(db.session(), [person_request(1), person_request(3)], actor="cli",
+                           scope=WHOLE_REGISTRY,
+                           settings=RegistrySettings.from_config(office_app.config))
+    html = check(clerk, sheet_of(office_app, rows)).get_data(as_text=True)
+    assert ("表中 <strong>5</strong> 条数据：新证书 <strong>3</strong> 张，"
+            "已签发过 <strong>2</strong> 张（不重复签发，按原证书重新打印）") in html
+
+
 def test_checked_sheet_starts_once_runs_and_downloads(office_app, clerk):
     rows = people(5)
     response = check(clerk, sheet_of(office_app, rows), photo_zip([rows[1]["证件号码"]]), "第一批.xlsx")
@@ -114,6 +130,41 @@ def test_checked_sheet_starts_once_runs_and_downloads(office_app, clerk):
     assert clerk.get(status["links"]["zip"]).mimetype == "application/zip"
     listing = clerk.get("/office/jobs").get_data(as_text=True)
     assert "第一批.xlsx" in listing and "已完成" in listing
+
+
+def test_a_finished_job_keeps_its_batch_for_the_register_the_audit_log_and_the_export(office_app, clerk):
+    """The worker records each chunk's certificates as the job's batch (chunks of 2 rows here)."""
+    from openpyxl import load_workbook
+
+    from formsvc.registry import issuing
+    from formsvc.registry.records import RegistrySettings
+    from formsvc.registry.scope import WHOLE_REGISTRY
+
+    rows = people(5)
+    with office_app.app_context():
+        [before] = issuing.issue_many(db.session(), [person_request(2)], actor="cli", scope=WHOLE_REGISTRY,
+                                      settings=RegistrySettings.from_config(office_app.config))
+    assert check(clerk, sheet_of(office_app, rows), name="第五批.xlsx").status_code == 200
+    job_url = clerk.post("/office/jobs/start").location
+    deadline = time.monotonic() + 120
+    while clerk.get(f"{job_url}/status").get_json()["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    page = clerk.get(job_url).get_data(as_text=True)
+    assert "已登记 5 张：本批新签发 <strong>4</strong> 张，此前已签发 <strong>1</strong> 张" in page
+    job_id = job_url.rsplit("/", 1)[1]
+    export = clerk.post(f"{job_url}/certificates.xlsx", data={"id_numbers": "full"})
+    sheet = load_workbook(io.BytesIO(export.data)).worksheets[0]
+    listed = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert [row[2] for row in listed] == [row["证件号码"] for row in rows]  # in the sheet's order
+    assert listed[2][0] == before.certificate.number and listed[2][-1] == "此前已签发"
+    register = clerk.get(f"/office/certificates?job={job_id}").get_data(as_text=True)
+    assert "共 5 张证书" in register
+    log = clerk.get(f"/office/audit?job={job_id}").get_data(as_text=True)
+    # the four issues, the earlier issue of the one found, the bulk issue, the export
+    assert "共 7 条记录" in log
+    lines = log.split("<tbody>")[1]
+    assert lines.count("签发证书") == 5 and "批量签发" in lines and "导出证书清单" in lines
 
 
 def test_an_unknown_job_is_not_found(clerk):

@@ -1,7 +1,8 @@
 """The office pages behind a login: bulk issuing jobs, certificate search and revocation, the audit log.
 
 One module per job: access (the blueprint, the login check, the person's scope), login,
-certificates, jobs, audit_log. Importing them adds their pages to the blueprint.
+certificates, jobs, audit_log, exports (the lists as XLSX), and listing (what the long lists
+share). Importing them adds their pages to the blueprint.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from ...config import public_address_warning
-from . import audit_log, certificates, jobs, login
+from . import audit_log, certificates, exports, jobs, login
 from .access import bp
 
 
@@ -30,7 +31,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(audit_log.china_time, "china_time")
     app.add_template_filter(audit_log.audit_detail, "audit_detail")
+    app.add_template_filter(audit_log.actor_name, "actor_name")
     app.add_template_filter(jobs.sheet_place, "sheet_place")
 
 
-__all__ = ["audit_log", "bp", "certificates", "init_app", "jobs", "login"]
+__all__ = ["audit_log", "bp", "certificates", "exports", "init_app", "jobs", "login"]

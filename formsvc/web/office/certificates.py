@@ -1,4 +1,5 @@
-"""The office's certificate pages: search, one certificate with its history, reprint, revoke."""
+"""The office's certificate pages: the register (search), one certificate with its history, reprint,
+revoke."""
 
 from __future__ import annotations
 
@@ -10,13 +11,24 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ... import db, users
-from ...errors import FormsvcError
-from ...registry import audit, records, revoking
+from ... import budget, db, users
+from ...errors import FormsvcError, InvalidData
+from ...registry import audit, exports, records, revoking
+from ...registry.audit import actor_name
+from ...registry.models import STATUS_TEXT
 from ...registry.records import RegistrySettings
-from ...registry.search import SEARCH_LIMIT, search
+from ...registry.search import CertificateFilter, search_page
 from ..certificates import send_certificate_pdf
 from .access import actor, bp, login_required, scope
+from .listing import (
+    STATUS_CHOICES,
+    Filters,
+    batch_choices,
+    described,
+    listing_context,
+    operator_choices,
+    page_number,
+)
 
 
 class RevokeForm(FlaskForm):
@@ -30,12 +42,48 @@ class ConfirmForm(FlaskForm):
     reason = StringField(validators=[DataRequired(), Length(max=200)])
 
 
+def certificate_filter() -> CertificateFilter:
+    """The search of the address; InvalidData naming every field that is wrong."""
+    filters = Filters(request.args)
+    issued_from, issued_to = filters.date_range("from", "to", "发证日期")
+    wanted = CertificateFilter(
+        text=request.args.get("q", "").strip()[:64], issued_from=issued_from, issued_to=issued_to,
+        job=filters.job(), operator=filters.text("operator", 100),
+        status=filters.choice("status", STATUS_TEXT, "状态"))
+    filters.done()
+    return wanted
+
+
+def filter_summary(wanted: CertificateFilter) -> dict[str, str]:
+    """The search as a person reads it (for the audit line of an export)."""
+    summary = {
+        "查询": wanted.cleaned_text,
+        "发证日期": f"{wanted.issued_from or '不限'} 至 {wanted.issued_to or '不限'}"
+        if wanted.issued_from or wanted.issued_to else "",
+        "批次": described(batch_choices(wanted.job), wanted.job) or "",
+        "签发人": actor_name(wanted.operator) if wanted.operator else "",
+        "状态": STATUS_TEXT.get(wanted.status or "", ""),
+    }
+    return {key: value for key, value in summary.items() if value}
+
+
 @bp.get("/certificates")
 @login_required
 def certificates() -> ResponseReturnValue:
-    query = request.args.get("q", "").strip()[:64]
-    results = search(db.session(), query, scope=scope()) if query else []
-    return render_template("office/certificates.html", query=query, results=results, limit=SEARCH_LIMIT)
+    """The register: every certificate of the person's scope, newest first, a page at a time,
+    narrowed by what they typed and chose."""
+    problems: tuple[Any, ...] = ()
+    try:
+        wanted = certificate_filter()
+        page = search_page(db.session(), wanted, scope=scope(), page=page_number())
+    except InvalidData as error:
+        wanted, page, problems = CertificateFilter(), None, tuple(error.problems)
+    return render_template(
+        "office/certificates.html", **listing_context(
+            page=page, wanted=wanted, problems=problems, args=request.args, statuses=STATUS_CHOICES,
+            operators=operator_choices(), batches=batch_choices(wanted.job),
+            id_numbers=exports.ID_NUMBERS, export_limit=budget.EXPORT_ROWS),
+    ), 422 if problems else 200
 
 
 @bp.get("/certificates/<number>")

@@ -15,6 +15,7 @@ from ...jobs import work
 from ...jobs.models import Job
 from ...jobs.plan import check
 from ...jobs.runners import submit
+from ...registry import batches, exports
 from .. import uploads
 from ..http import optional_file, uploaded_file
 from ..jobs import send_output
@@ -74,7 +75,8 @@ def job_start() -> ResponseReturnValue:
     return redirect(url_for("office.job", job_id=job_id))
 
 
-def _job_status(job_id: str) -> Any:
+def owned_job(job_id: str) -> Any:
+    """The status of a job of the person's scope; NotFound for another issuer's, as for none."""
     job = db.session().get(Job, job_id) if len(job_id) == 32 else None
     # another issuer's job is as unknown as a job that does not exist
     status = work.status(db.session(), job_id) if job and scope().owns(job.issuer_id) else None
@@ -96,21 +98,22 @@ def job_json(status: Any) -> dict[str, Any]:
 @bp.get("/jobs/<job_id>")
 @login_required
 def job(job_id: str) -> ResponseReturnValue:
-    status = _job_status(job_id)
-    return render_template("office/job.html", job=status, job_json=job_json(status))
+    status = owned_job(job_id)
+    return render_template("office/job.html", job=status, job_json=job_json(status),
+                           batch=batches.counts(db.session(), status.id), id_numbers=exports.ID_NUMBERS)
 
 
 @bp.get("/jobs/<job_id>/status")
 @login_required
 def job_status(job_id: str) -> ResponseReturnValue:
     """What the progress bar polls: the job API's answer, with the office's download links."""
-    return jsonify(job_json(_job_status(job_id)))
+    return jsonify(job_json(owned_job(job_id)))
 
 
 @bp.get("/jobs/<job_id>/<any(print.pdf, certificates.zip):name>")
 @login_required
 def job_download(job_id: str, name: str) -> ResponseReturnValue:
-    return send_output(_job_status(job_id), name)
+    return send_output(owned_job(job_id), name)
 
 
 @dataclass(frozen=True)
