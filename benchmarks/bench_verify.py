@@ -50,7 +50,7 @@ def certificate_pdf(app, certificate, report: Report) -> None:
 
     settings = records.RegistrySettings.from_config(app.config)
     rendering = RenderSettings.of(app)
-    seal = printing.Seal.from_file(ROOT / "static" / "img" / "seal-specimen.png")
+    seal = printing.Seal.from_file(ROOT / "static" / "img" / "seal-specimen.svg")
     with app.app_context():
 
         def render() -> bytes:

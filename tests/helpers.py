@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "web"
-SEAL = ROOT / "static" / "img" / "seal-specimen.png"
+SEAL = ROOT / "static" / "img" / "seal-specimen.svg"
 #: the office login the browser tests' live server is created with
 OFFICE_USER = ("clerk", "correct horse battery")
 

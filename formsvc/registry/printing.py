@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..documents import Document, RenderSettings
 from ..errors import SetupError
 from ..render import Rendered, pdf
+from ..render.compose import single_pages
 from . import audit
 from .records import CertificateRecord, RegistrySettings, find
 from .scope import Scope
@@ -91,8 +92,11 @@ def render_certificates(
     Several certificates share one layout of what is the same on all of them (frame, grid,
     labels, seal): see pdf.render_layered."""
     documents = [certificate_document(c, settings, seal) for c in certificates]
-    draw = pdf.render_layered if len(documents) > 1 else pdf.render
-    return draw(TEMPLATE, documents, rendering)
+    if len(documents) > 1:
+        return pdf.render_layered(TEMPLATE, documents, rendering)
+    # a certificate on its own is handed out as a file: only its own glyphs (compose.single_pages)
+    alone = pdf.render(TEMPLATE, documents, rendering).content
+    return Rendered(next(single_pages(alone)), "pdf")
 
 
 def certificate_pdf(

@@ -20,7 +20,6 @@ from pypdf import PdfReader
 from pypdf._page import PageObject
 from pypdf.generic import (
     ArrayObject,
-    DecodedStreamObject,
     DictionaryObject,
     IndirectObject,
     NameObject,
@@ -28,6 +27,8 @@ from pypdf.generic import (
     PdfObject,
     StreamObject,
 )
+
+from .trim import FontTrimmer, flate_stream, serialised
 
 _CATALOG, _PAGES = 1, 2
 
@@ -44,13 +45,6 @@ def _drawn(page: PageObject) -> set[str]:
     contents = page.get_contents()
     data = contents.get_data() if contents is not None else b""
     return {name.decode("latin-1") for name in _DO.findall(data)}
-
-
-def _stream(data: bytes) -> StreamObject:
-    """A Flate-compressed stream of data."""
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return stream.flate_encode()
 
 
 class PdfSink:
@@ -74,12 +68,8 @@ class PdfSink:
         return number
 
     def _write(self, number: int, obj: PdfObject) -> None:
-        buffer = io.BytesIO()
-        buffer.write(f"{number} 0 obj\n".encode())
-        obj.write_to_stream(buffer)
-        buffer.write(b"\nendobj\n")
         self._offsets[number] = self._stream.tell() - self._start
-        self._stream.write(buffer.getvalue())
+        self._stream.write(serialised(number, obj))
 
     def _copier(self, reader: PdfReader, mapping: dict[int, int], pending: list[int]) -> Any:
         def copy(obj: Any) -> Any:
@@ -142,7 +132,7 @@ class PdfSink:
                 xobjects[NameObject(f"/Underlay{underlay}")] = _ref(underlay)
                 resources[NameObject("/XObject")] = xobjects
                 draw = self._allocate()
-                self._write(draw, _stream(f"q /Underlay{underlay} Do Q\n".encode()))
+                self._write(draw, flate_stream(f"q /Underlay{underlay} Do Q\n".encode()))
                 raw = page.raw_get("/Contents")  # the reference: a stream is never inlined
                 contents = raw.get_object() if isinstance(raw, IndirectObject) else raw
                 parts = list(contents) if isinstance(contents, ArrayObject) else [raw]
@@ -162,7 +152,7 @@ class PdfSink:
         contents = page.get_contents()
         assert contents is not None
         data = contents.get_data()
-        form = _stream(data)
+        form = flate_stream(data)
         form.update({
             NameObject("/Type"): NameObject("/XObject"),
             NameObject("/Subtype"): NameObject("/Form"),
@@ -235,12 +225,13 @@ class StreamingPdfWriter(PdfSink):
 
 
 def single_pages(source: bytes) -> Iterator[bytes]:
-    """Each page of source as a PDF of its own (each carries the fonts its page uses).
+    """Each page of source as a PDF of its own, carrying only the glyphs its page shows.
 
     A source written by PdfSink (every object in the clear, numbered as in its xref, the page
-    tree at 2) is cut without re-serialising anything: each single is the page's object and
-    everything it refers to, byte for byte, behind a page tree of its own. Any other PDF is
-    copied object by object.
+    tree at 2) is cut without re-serialising what is not rewritten: each single is the page's
+    object and everything it refers to, byte for byte, behind a page tree of its own, except its
+    fonts and text, which trim.FontTrimmer cuts down to the page's own glyphs. Any other PDF
+    (WeasyPrint's own) is copied into that form first.
     """
     reader = PdfReader(io.BytesIO(source))
     offsets = reader.xref.get(0, {})
@@ -248,13 +239,13 @@ def single_pages(source: bytes) -> Iterator[bytes]:
         (p.indirect_reference is None or p.get("/Parent") is None
          or p.raw_get("/Parent").idnum != _PAGES) for p in reader.pages
     ):
-        for page in reader.pages:
-            buffer = io.BytesIO()
-            sink = PdfSink(buffer)
-            sink.add_pages(reader, [page])
-            sink.finish()
-            yield buffer.getvalue()
+        buffer = io.BytesIO()
+        sink = PdfSink(buffer)
+        sink.add_pages(reader, list(reader.pages))
+        sink.finish()
+        yield from single_pages(buffer.getvalue())
         return
+    trimmer = FontTrimmer(reader)
     starts = sorted(offsets.values())
     following = dict(zip(starts, [*starts[1:], source.rfind(b"xref")], strict=True))
     references: dict[int, set[int]] = {}
@@ -287,9 +278,10 @@ def single_pages(source: bytes) -> Iterator[bytes]:
         buffer = io.BytesIO()
         buffer.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         placed: dict[int, int] = {}
+        replaced = trimmer.replacements(page)
         for each in sorted(needed):
             placed[each] = buffer.tell()
-            buffer.write(source[offsets[each]:following[offsets[each]]])
+            buffer.write(replaced.get(each) or source[offsets[each]:following[offsets[each]]])
         for each, text in ((_PAGES, f"<< /Type /Pages /Kids [{number} 0 R] /Count 1 >>"),
                            (_CATALOG, f"<< /Type /Catalog /Pages {_PAGES} 0 R >>")):
             placed[each] = buffer.tell()

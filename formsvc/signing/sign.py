@@ -30,9 +30,12 @@ FIELD_NAME = "formsvc-seal"
 #: 10 mm page margins of an A4 page), in PDF points from the bottom-left corner
 MM = 72 / 25.4
 SEAL_BOX = (124 * MM, (297 - 231 - 40) * MM, 164 * MM, (297 - 231) * MM)
-#: room for the CMS: an ECDSA signature with its chain is ~2 KB, an RSA one or a timestamp more
-RESERVED_BYTES = 8192
-RESERVED_WITH_TIMESTAMP = 16384
+#: room for the CMS beyond the certificates it carries: the signature (512 bytes for RSA-4096) and
+#: its signed attributes, with some to spare; a timestamp token brings its authority's own
+#: certificates. Counted from the key's chain rather than fixed: a fixed 4 KB fitted an ECDSA
+#: trial key but not a real RSA key with a chain of three
+ROOM_FOR_SIGNATURE = 2048
+ROOM_FOR_TIMESTAMP = 12288
 #: the appearance draws nothing over the seal, which the page already shows
 APPEARANCE = StaticStampStyle(border_width=0, background=None)
 TSA_TIMEOUT = 10
@@ -60,8 +63,16 @@ def sign_certificate(pdf: bytes, data: Mapping[str, Any], key: SigningKey, *,
         meta, key.signer, timestamper=timestamper, stamp_style=APPEARANCE,
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=0, box=SEAL_BOX),
     )
-    reserved = RESERVED_WITH_TIMESTAMP if timestamper else RESERVED_BYTES
+    reserved = reserved_bytes(key, timestamped=timestamper is not None)
     return outside_event_loop(lambda: signer.sign_pdf(writer, bytes_reserved=reserved).getvalue())
+
+
+def reserved_bytes(key: SigningKey, *, timestamped: bool) -> int:
+    """The room to reserve for the CMS signed with key, as pyHanko's bytes_reserved."""
+    certificates = {c.dump() for c in (key.signer.signing_cert, *key.signer.cert_registry)}
+    room = sum(map(len, certificates)) + ROOM_FOR_SIGNATURE
+    room += ROOM_FOR_TIMESTAMP if timestamped else 0
+    return 2 * room  # pyHanko counts the hex digits it writes, two per byte
 
 
 def outside_event_loop(work: Callable[[], T]) -> T:

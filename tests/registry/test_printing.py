@@ -37,34 +37,46 @@ def test_several_certificates_print_one_per_page_in_order(registry_app, settings
     ]
 
 
-def test_the_seal_is_embedded_once_however_many_pages_show_it(registry_app, settings, three):
+#: the specimen seal's ink (make_seal.RED, #c81020) as a PDF colour (its ring's stroke, its fill)
+SEAL_INK = b"0.784314 0.062745 0.12549 "
+
+
+def _drawings(page) -> tuple[bytes, list[bytes]]:
+    """A page's own content, and the contents of the forms it draws."""
+    forms = []
+    for xobject in page["/Resources"].get("/XObject", {}).values():
+        xobject = xobject.get_object()
+        if xobject["/Subtype"] == "/Form":
+            forms.append(xobject.get_data())
+    return page.get_contents().get_data(), forms
+
+
+def test_the_seal_is_drawn_once_however_many_pages_show_it(registry_app, settings, three):
     with registry_app.app_context():
         rendered = printing.render_certificates(three, settings, printing.Seal.from_file(SEAL),
                                                 rendering=RenderSettings.of(registry_app))
     reader = PdfReader(io.BytesIO(rendered.content))
-
-    def images(xobjects) -> set[int]:
-        # the seal may sit in a form the page draws (the layer all certificates share)
-        found = set()
-        for name in xobjects:
-            xobject = xobjects[name].get_object()
-            if xobject["/Subtype"] == "/Image":
-                found.add(xobjects.raw_get(name).idnum)
-            elif xobject["/Subtype"] == "/Form":
-                found |= images(xobject["/Resources"].get("/XObject", {}))
-        return found
-
-    per_page = [images(page["/Resources"]["/XObject"]) for page in reader.pages]
-    assert len(per_page) == 3 and len(set.union(*per_page)) == 1 and all(per_page)
+    layers = set()
+    for page in reader.pages:
+        own, forms = _drawings(page)
+        # the seal is in the layer all certificates share, drawn beneath each page, not on it
+        assert SEAL_INK not in own
+        assert [form.count(SEAL_INK) > 0 for form in forms] == [True]
+        layers |= {page["/Resources"]["/XObject"].raw_get(n).idnum for n in page["/Resources"]["/XObject"]}
+    assert len(layers) == 1
+    # a vector drawing: no image in the file at all
+    assert b"/Image" not in rendered.content
 
 
 def test_without_a_seal_nothing_is_drawn_in_its_place(registry_app, settings, three):
     with registry_app.app_context():
         rendered = printing.render_certificates(three[:1], settings, None,
                                                 rendering=RenderSettings.of(registry_app))
-    resources = PdfReader(io.BytesIO(rendered.content)).pages[0]["/Resources"]
-    xobjects = resources.get("/XObject", {})
-    assert [name for name in xobjects if xobjects[name].get_object()["/Subtype"] == "/Image"] == []
+        sealed = printing.render_certificates(three[:1], settings, printing.Seal.from_file(SEAL),
+                                              rendering=RenderSettings.of(registry_app))
+    contents = [PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data()
+                for pdf in (rendered.content, sealed.content)]
+    assert SEAL_INK not in contents[0] and SEAL_INK in contents[1]
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
@@ -79,12 +91,7 @@ def test_a_seal_that_cannot_be_used_is_a_setup_error(tmp_path, name, content, me
         printing.Seal.from_file(path)
 
 
-def test_the_specimen_seal_is_marked_as_such():
-    from PIL import Image
-
-    image = Image.open(SEAL)
-    assert image.size == (496, 496) and image.mode == "RGBA"
-    # the maker draws 样章 and 非真实印章 into it (form_templates/certificate/make_seal.py)
+def test_the_specimen_seal_is_marked_as_such_and_is_a_vector_drawing():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -92,8 +99,12 @@ def test_the_specimen_seal_is_marked_as_such():
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    # the maker draws 样章 and 非真实印章 into it (form_templates/certificate/make_seal.py), as outlines
     assert module.CENTRE_TEXT == "样章" and module.BOTTOM_TEXT == "非真实印章"
-    assert module.draw_seal().tobytes() == image.tobytes()
+    drawing = SEAL.read_text(encoding="utf-8")
+    assert module.draw_seal() == drawing
+    assert "<title>样章 非真实印章</title>" in drawing
+    assert "<image" not in drawing and "<text" not in drawing and "<path d=" in drawing
 
 
 def test_a_reprint_is_drawn_with_the_instance_certificate_template(registry_app, client, auth, issued):

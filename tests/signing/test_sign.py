@@ -121,3 +121,36 @@ def test_pyhanko_cli_validates_a_signed_certificate_against_the_trial_ca(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "The signature is judged VALID" in result.stdout, result.stdout
     assert "The signer's certificate is trusted" in result.stdout
+
+
+#: a product requirement, not a timing: a signed single certificate without photo, so that a
+#: 10,000-certificate ZIP stays under 1 GB (issue 11)
+SINGLE_LIMIT = 100 * 1024
+
+
+def test_signed_singles_stay_small_and_whole(signing_app: Flask, client: FlaskClient,
+                                             signed: bytes) -> None:
+    from formsvc.jobs import runners
+
+    sheet = fill(blank_template(client, "title-history"), people(4))
+    job_id, _ = runners.submit(signing_app, sheet, source_name="s.xlsx", photos=None, actor="t",
+                               issuer_id=None, start=False)
+    runners.runner_for(signing_app).drive(job_id)
+    folder = Path(signing_app.config["OUTPUT_DIR"]) / job_id
+    with zipfile.ZipFile(folder / "certificates.zip") as archive:
+        singles = [archive.read(name) for name in archive.namelist()]
+    context = trust_of(signing_app)
+    # the download (rendered alone) and each file of a bulk ZIP (cut from its chunk), with the seal
+    for single in (signed, *singles):
+        assert len(single) <= SINGLE_LIMIT, len(single)
+        status = pyhanko_status(single, context)
+        assert status.bottom_line and status.coverage.name == "ENTIRE_FILE", status.pretty_print_details()
+        with pikepdf.open(io.BytesIO(single)) as document:
+            meta = document.open_metadata()
+            assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("3", "B")
+            assert document.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        record, relationship = embedded_record(single)
+        assert relationship == "/Data"
+        # the text a reader copies out is still the certificate's, after its fonts were cut down
+        page = "".join(pdf_text(single)[0].split())
+        assert record["number"] in page and record["name"] in page and record["title"] in page
