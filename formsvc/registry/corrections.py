@@ -79,7 +79,7 @@ def correct(session: Session, number: str, request: CertificateRequest, *, reaso
         row.superseded_by = _PENDING
         session.flush()
         [issued] = issuing._issue_once(session, [request], actor=actor, scope=scope, settings=settings,
-                                       today=today or records.china_today())
+                                       today=today or records.china_today(), batch=None)
         if not issued.created:
             raise Conflict(f"更正后的数据与已有证书 {issued.certificate.number} 相同", loc=("record",))
         new = issued.certificate
