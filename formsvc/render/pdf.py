@@ -26,7 +26,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..documents import FORM_TEMPLATES, Document, RenderSettings
-from . import Rendered, qr
+from . import Rendered, qr, subsetting
 from .fonts import compact_faces, font_face_css
 from .templating import file_environment
 
@@ -104,6 +104,7 @@ render_lock = threading.RLock()
 @functools.cache
 def print_setup(font_dir: str) -> PrintSetup:
     with _setup_lock:
+        subsetting.install()
         fonts = compact_faces(font_dir)
         font_config = FontConfiguration()
         css = font_face_css() + "\n" + PRINT_CSS.read_text(encoding="utf-8")

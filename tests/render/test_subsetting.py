@@ -1,0 +1,63 @@
+"""Subsetting from prepared faces embeds the same glyphs as WeasyPrint's own subsetting."""
+
+from __future__ import annotations
+
+import io
+
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+from weasyprint.pdf import fonts as pdf_fonts
+
+from formsvc.render import subsetting
+
+from ..helpers import pdf_text, sample
+
+
+def embedded_fonts(pdf: bytes) -> dict[str, TTFont]:
+    """Each embedded font program by its name without the subset tag."""
+    found = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            descendant = font.get_object()["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            program = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+            found[str(descriptor["/FontName"]).split("+", 1)[1]] = TTFont(
+                io.BytesIO(program.get_object().get_data()))
+    return found
+
+
+def glyph_programs(font: TTFont) -> list[list]:
+    charstrings = font["CFF "].cff[0].CharStrings
+    programs = []
+    for name in font.getGlyphOrder():
+        charstrings[name].decompile()
+        programs.append(charstrings[name].program)
+    return programs
+
+
+def test_prepared_subsets_embed_the_glyphs_weasyprint_embeds(client, monkeypatch):
+    data = sample("pledge")
+    url = "/api/v1/forms/pledge/render?format=pdf"
+    ours = client.post(url, json=data).data
+    assert pdf_fonts.Font._harfbuzz_subset is subsetting._harfbuzz_subset
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf_fonts, "get_hb_object_data", subsetting._original_face_data)
+        patch.setattr(pdf_fonts.Font, "_harfbuzz_subset", subsetting._original_subset)
+        theirs = client.post(url, json=data).data
+    assert pdf_text(ours) == pdf_text(theirs)
+    mine, reference = embedded_fonts(ours), embedded_fonts(theirs)
+    # 宋体 (title), 仿宋 (body), 黑体 and the whole Noto face for 䶮, beyond GB 2312
+    assert set(mine) == set(reference) and len(mine) >= 3
+    for name, font in mine.items():
+        assert sorted(font.keys()) == sorted(reference[name].keys()), name
+        assert font["maxp"].numGlyphs == reference[name]["maxp"].numGlyphs, name
+        assert glyph_programs(font) == glyph_programs(reference[name]), name
+
+
+def test_each_face_is_read_once_per_process(client):
+    data = sample("pledge")
+    client.post("/api/v1/forms/pledge/render?format=pdf", json=data)
+    prepared = dict(subsetting._prepared)
+    assert prepared
+    client.post("/api/v1/forms/pledge/render?format=pdf", json=data)
+    assert subsetting._prepared == prepared
