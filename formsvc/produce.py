@@ -45,10 +45,11 @@ def unprintable(model: FormModel) -> list[Problem]:
     ]
 
 
-def check_format(spec: FormSpec, extension: str) -> None:
-    if extension not in spec.formats:
+def check_format(spec: FormSpec, extension: str, formats: tuple[str, ...] | None = None) -> None:
+    formats = spec.formats if formats is None else formats
+    if extension not in formats:
         raise NotFound(
-            f"{spec.title}没有 {extension} 格式（可用：{'、'.join(spec.formats)}）", loc=("format",)
+            f"{spec.title}没有 {extension} 格式（可用：{'、'.join(formats)}）", loc=("format",)
         )
 
 
@@ -77,7 +78,7 @@ def produce(spec: FormSpec, data: Any, extension: str, settings: RenderSettings)
 
 
 def produce_blank(spec: FormSpec, extension: str, settings: RenderSettings) -> Produced:
-    check_format(spec, extension)
+    check_format(spec, extension, spec.blank_formats)
     documents = spec.documents(None)
     return Produced(render_documents(spec.id, documents, extension, settings),
                     f"{spec.title}（空白）", ())

@@ -332,7 +332,8 @@ def header_row(sheet: Worksheet) -> tuple[int, dict[str, int]]:
     """The header's row number and each header's column (without the * of required columns)."""
     for number in range(1, 11):
         cells = {normalized(c.value): c.column for c in sheet[number] if c.value}
-        if len(cells) >= 6:
+        # a title row is one merged cell, a 申报单位 line two: the header is the first with more
+        if len(cells) >= 3:
             return number, cells
     raise AssertionError("no header in the first 10 rows")
 
@@ -404,6 +405,15 @@ def part(content: bytes, name: str) -> bytes:
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 STRINGS_PART = "xl/sharedStrings.xml"
+
+
+def zip_bomb(filled: bytes) -> bytes:
+    """A real .xlsx whose sheet part inflates from about 50 KB to 50 MB."""
+    sheet = part(filled, SHEET_PART)
+    padding = b" " * (50 * 1024 * 1024)
+    # XML allows whitespace before the end tag: the part stays a well-formed sheet
+    bloated = sheet.replace(b"</worksheet>", padding + b"</worksheet>")
+    return rezip(filled, replace={SHEET_PART: bloated})
 
 
 def with_blank_rows(content: bytes, count: int) -> bytes:

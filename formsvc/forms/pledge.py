@@ -1,4 +1,9 @@
-"""诚信承诺书 (咸职改办〔2024〕12号 附件2; 赤峰 十一(一)4): one pledge per applicant."""
+"""诚信承诺书 (咸职改办〔2024〕12号 附件2; 赤峰 十一(一)4): one pledge per applicant.
+
+The applicants may also come from a sheet, one per row (the import template is the pledge's blank
+XLSX, its columns PledgeApplicant's fields): a unit with forty applicants types them in Excel, the
+import fills the form's list, and the unit and date are given once for all of them.
+"""
 
 from __future__ import annotations
 
@@ -66,4 +71,6 @@ SPEC = FormSpec(
     model=PledgeForm,
     formats=("docx", "pdf"),
     documents=documents,
+    row_model=PledgeApplicant,
+    rows_field="applicants",
 )

@@ -39,7 +39,7 @@ def catalogue_entry(spec: FormSpec) -> dict[str, Any]:
             "sample": url_for("api.sample", form_id=spec.id),
             "validate": url_for("api.validate", form_id=spec.id),
             "render": {f: url_for("api.render", form_id=spec.id, format=f) for f in spec.formats},
-            "blank": {f: url_for("api.blank", form_id=spec.id, format=f) for f in spec.formats},
+            "blank": {f: url_for("api.blank", form_id=spec.id, format=f) for f in spec.blank_formats},
             **({"import": url_for("api.import_sheet", form_id=spec.id)} if spec.row_model else {}),
         },
     }

@@ -128,8 +128,9 @@ def _form_paths(spec: FormSpec) -> dict[str, Any]:
             "responses": {"200": _file_response(spec.formats),
                           **_error_responses("400", "404", "413", "415", "422", "429")}}},
         f"{base}/blank": {"get": {
-            "tags": tag, "summary": f"{spec.title}：空白表格 / 导入模板", "parameters": [fmt],
-            "responses": {"200": _file_response(spec.formats), **_error_responses("404")}}},
+            "tags": tag, "summary": f"{spec.title}：空白表格 / 导入模板",
+            "parameters": [{**fmt, "schema": {**fmt["schema"], "enum": list(spec.blank_formats)}}],
+            "responses": {"200": _file_response(spec.blank_formats), **_error_responses("404")}}},
     }
     if spec.row_model is not None:
         problems = {"$ref": "#/components/schemas/Problems"}

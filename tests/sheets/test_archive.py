@@ -15,7 +15,7 @@ from formsvc.errors import MalformedRequest, PayloadTooLarge, UnsupportedMediaTy
 from formsvc.forms import get_form
 from formsvc.sheets import SheetLimits, check_workbook, read_rows
 
-from ..helpers import blank_template, errors_of, fill, part, rezip, sample_rows, upload
+from ..helpers import blank_template, errors_of, fill, part, rezip, sample_rows, upload, zip_bomb
 
 FORM = "title-history"
 SHEET = "xl/worksheets/sheet1.xml"
@@ -31,15 +31,6 @@ BILLION_LAUGHS = (
 @pytest.fixture
 def filled(client) -> bytes:
     return fill(blank_template(client, FORM), sample_rows(FORM))
-
-
-def zip_bomb(filled: bytes) -> bytes:
-    """A real .xlsx whose sheet part inflates from about 50 KB to 50 MB."""
-    sheet = part(filled, SHEET)
-    padding = b" " * (50 * 1024 * 1024)
-    # XML allows whitespace before the end tag: the part stays a well-formed sheet
-    bloated = sheet.replace(b"</worksheet>", padding + b"</worksheet>")
-    return rezip(filled, replace={SHEET: bloated})
 
 
 def with_lying_sizes(content: bytes, name: str, declared: int) -> bytes:

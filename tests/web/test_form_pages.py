@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from formsvc.forms import FORMS
+from formsvc.forms.tabular import columns
 
 from ..helpers import blank_template, fill, flat, pdf_text, sample_rows, save_artifact, screenshot
 from .a11y import check_page
@@ -140,8 +141,14 @@ def test_sheet_with_a_bad_row_shows_the_error_cell(page, live_server, tmp_path: 
     spec = FORMS[form_id]
     client = live_server.app.test_client()
     rows = sample_rows(form_id)
-    id_header = next(c for c in ("证件号码", "证件号") if c in rows[1])
-    rows[1][id_header] = rows[1][id_header][:-1] + ("0" if rows[1][id_header][-1] != "0" else "1")
+    id_header = next((c for c in ("证件号码", "证件号") if c in rows[1]), None)
+    if id_header is not None:
+        rows[1][id_header] = rows[1][id_header][:-1] + ("0" if rows[1][id_header][-1] != "0" else "1")
+        words = "校验位"
+    else:  # a list of people without identity numbers (pledges): a required cell left empty
+        header = next(c.header for c in columns(spec.row_model) if c.required)
+        rows[1][header] = None
+        words = f"{header}为必填项"
     sheet = tmp_path / "导入.xlsx"
     sheet.write_bytes(fill(blank_template(client, form_id), rows))
 
@@ -150,7 +157,7 @@ def test_sheet_with_a_bad_row_shows_the_error_cell(page, live_server, tmp_path: 
     page.get_by_role("button", name="上传并导入").click()
     table = page.locator("table.import-errors")
     table.wait_for()
-    error_row = table.locator("tbody tr").filter(has_text="校验位")
+    error_row = table.locator("tbody tr").filter(has_text=words)
     assert error_row.count() == 1
     cell = error_row.locator("td.cell--error")
     assert cell.inner_text() and cell.inner_text() == cell.get_attribute("data-cell")
@@ -165,6 +172,40 @@ def test_sheet_with_a_bad_row_shows_the_error_cell(page, live_server, tmp_path: 
     page.get_by_text(f"导入成功：共 {len(rows)} 行").wait_for()
     rows_title = spec.model.model_fields[spec.rows_field].title
     assert page.get_by_role("group", name=f"{rows_title}第{len(rows)}项").is_visible()
+    check_page(page, response)
+
+
+def filled_sheet(live_server, tmp_path: Path, form_id: str, rows) -> Path:
+    """The form's import template with rows typed in, as a file to upload."""
+    path = tmp_path / f"{form_id}.xlsx"
+    path.write_bytes(fill(blank_template(live_server.app.test_client(), form_id), rows))
+    return path
+
+
+def test_pledges_from_a_sheet_of_applicants(page, live_server, tmp_path: Path):
+    """The unit types 单位 once and its applicants in Excel: a pledge for each, one per page."""
+    rows = sample_rows("pledge")
+    sheet = filled_sheet(live_server, tmp_path, "pledge", rows)
+    response = page.goto(live_server("/forms/pledge"))
+    template = page.get_by_role("link", name="下载导入模板（XLSX）")
+    assert template.get_attribute("href") == "/api/v1/forms/pledge/blank?format=xlsx"
+    page.get_by_label("单位", exact=True).fill("咸宁市中心医院")
+    page.get_by_label("选择填好的模板文件（.xlsx）").set_input_files(str(sheet))
+    page.get_by_role("button", name="上传并导入").click()
+    page.get_by_text(f"导入成功：共 {len(rows)} 行").wait_for()
+    # the sheet filled the list; what was typed above it stays
+    expect(page.get_by_label("单位", exact=True)).to_have_value("咸宁市中心医院")
+    last = page.get_by_role("group", name=f"申报人员第{len(rows)}项")
+    expect(last.get_by_label("承诺人")).to_have_value(rows[-1]["承诺人"])
+    page.get_by_text("填写完整，校验通过。").wait_for()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="下载 PDF 打印版").click()
+    pages = [flat(text) for text in pdf_text(Path(download_info.value.path()).read_bytes())]
+    assert len(pages) == len(rows)
+    for text, row in zip(pages, rows, strict=True):
+        assert f"本人系咸宁市中心医院（单位）工作人员，现申报{row['职称系列']}系列{row['专业']}专业" in text
+        assert row["承诺人"] in text
+    screenshot(page, "form-pledge-from-sheet")
     check_page(page, response)
 
 
@@ -200,8 +241,7 @@ def test_a_photo_is_chosen_shown_and_printed(page, live_server, tmp_path: Path):
 def test_summary_sheet_gives_every_applicants_application(page, live_server, tmp_path: Path):
     client = live_server.app.test_client()
     rows = sample_rows("crossover-summary")
-    sheet = tmp_path / "汇总表.xlsx"
-    sheet.write_bytes(fill(blank_template(client, "crossover-summary"), rows))
+    sheet = filled_sheet(live_server, tmp_path, "crossover-summary", rows)
     response = page.goto(live_server("/forms/crossover-summary"))
     tool = page.locator("[data-sheet-tool]")
     tool.get_by_label("填好的武汉市专业技术人才向高技能人才贯通申报汇总表（.xlsx）").set_input_files(str(sheet))
