@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import shutil
 import subprocess
 import tempfile
@@ -10,15 +12,25 @@ from pathlib import Path
 SOFFICE = shutil.which("soffice")
 
 
+@functools.cache
+def _profile() -> Path:
+    """This test process's LibreOffice profile: made by its first conversion and reused (a new
+    profile costs each start about half a second). One per process, as two LibreOffice instances
+    must not share a profile; a process converts one document at a time."""
+    folder = tempfile.mkdtemp(prefix="formsvc-soffice-")
+    atexit.register(shutil.rmtree, folder, True)
+    return Path(folder) / "profile"
+
+
 def to_pdf(content: bytes, extension: str) -> bytes:
-    """The PDF LibreOffice prints of a DOCX or XLSX (its own profile, so runs can be parallel)."""
+    """The PDF LibreOffice prints of a DOCX or XLSX (a profile per test process, so runs can be parallel)."""
     assert SOFFICE, "LibreOffice is missing: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui"
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         source = work / f"document.{extension}"
         source.write_bytes(content)
         subprocess.run(
-            [SOFFICE, f"-env:UserInstallation=file://{work / 'profile'}", "--headless",
+            [SOFFICE, f"-env:UserInstallation=file://{_profile()}", "--headless",
              "--convert-to", "pdf", "--outdir", str(work), str(source)],
             check=True, capture_output=True, timeout=180,
         )
