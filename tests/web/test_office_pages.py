@@ -255,3 +255,49 @@ def test_bulk_issue_from_upload_to_the_print_pdf_and_a_scanned_certificate(
     expect(phone_page.locator(".verify-fields")).to_contain_text(rows[2]["姓名"])
     screenshot(phone_page, "verify-phone-scanned")
     check_page(phone_page, response)
+
+
+def test_the_register_filtered_paged_and_exported_then_the_export_in_the_audit_log(page, live_server):
+    import datetime as dt
+    import io
+
+    from openpyxl import load_workbook
+
+    from formsvc import db
+    from formsvc.registry import issuing, records
+    from formsvc.registry.scope import WHOLE_REGISTRY
+
+    from ..helpers import person_request
+
+    app = live_server.app
+    with app.app_context():
+        settings = records.RegistrySettings.from_config(app.config)
+        issued = issuing.issue_many(db.session(), [person_request(i) for i in range(500, 560)],
+                                    scope=WHOLE_REGISTRY, actor="cli", settings=settings,
+                                    today=dt.date(2024, 2, 2))
+    log_in(page, live_server, "/office/certificates")
+    page.get_by_label("发证日期起").fill("2024-02-02")
+    page.get_by_label("发证日期止").fill("2024-02-02")
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_role("status").first).to_contain_text("共 60 张证书，本页第 1–50 张（第 1 / 2 页）")
+    screenshot(page, "office-register-filtered")
+    check_page(page, page.goto(page.url), keyboard=["查询", "下一页", "导出 Excel"])
+    page.get_by_role("link", name="下一页").click()
+    assert "from=2024-02-02" in page.url and "to=2024-02-02" in page.url and "page=2" in page.url
+    expect(page.get_by_role("status").first).to_contain_text("本页第 51–60 张（第 2 / 2 页）")
+    page.get_by_label("证件号码完整").check()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出 Excel").click()
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).worksheets[0]
+    numbers = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    assert numbers == [i.certificate.number for i in reversed(issued)]  # all 60, both pages
+    assert sheet["C2"].value == issued[-1].certificate.record.id_number
+
+    page.goto(live_server("/office/audit"))
+    page.get_by_label("操作", exact=True).select_option(label="导出证书清单")
+    page.get_by_role("button", name="筛选").click()
+    line = page.locator("table.data tbody tr").first
+    expect(line).to_contain_text(OFFICE_USER[0])
+    expect(line).to_contain_text("行数：60 行；证件号码：完整；筛选条件：发证日期：2024-02-02 至 2024-02-02")
+    screenshot(page, "office-audit-exports")
+    check_page(page, page.goto(page.url))
