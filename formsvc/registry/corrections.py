@@ -8,15 +8,19 @@ which certificate holds now.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 from dataclasses import dataclass
 
+from PIL import Image
 from pydantic import Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidData, NotFound
 from ..forms.base import FormModel, problems_from
+from ..images import Photo
 from ..text import Text
 from . import audit, issuing, records
 from .issuing import CertificateRequest
@@ -49,6 +53,13 @@ def superseded_reason(reason: str, number: str) -> str:
     return f"已更正（{reason}），由更正后的证书 {number} 取代"
 
 
+def stored_photo(data: bytes, mimetype: str | None) -> Photo:
+    """A photo as the registry keeps it (checked and prepared when it was issued)."""
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+    return Photo(data, width, height, mimetype or "image/jpeg")
+
+
 def correct(session: Session, number: str, request: CertificateRequest, *, reason: str, actor: str,
             settings: RegistrySettings, scope: Scope, today: dt.date | None = None) -> Corrected:
     """Issue request as the correction of certificate number and revoke that one, at once.
@@ -72,6 +83,9 @@ def correct(session: Session, number: str, request: CertificateRequest, *, reaso
         if row.status != STATUS_VALID:
             raise Conflict(f"证书 {number} 已撤销，不能更正" + (
                 f"（已由 {row.superseded_by} 取代）" if row.superseded_by else ""), loc=("number",))
+        if request.photo is None and row.photo is not None:
+            # the data are corrected, not the person: the photo stays unless a new one is sent
+            request = dataclasses.replace(request, photo=stored_photo(row.photo, row.photo_type))
         before = records.certificate_record(row)
         if before.record == request.record and (request.level in (None, before.level)):
             raise InvalidData("更正后的数据与原证书完全相同：请修改有误的项目", loc=("record",))

@@ -90,3 +90,23 @@ def test_corrections_that_cannot_be_made_say_why_and_change_nothing(
     assert any(message in e["msg"] for e in response.get_json()["errors"]), response.get_json()
     if case != "twice":
         assert client.get(f"/api/v1/certificates/{number}", headers=auth).get_json()["status"] == "valid"
+
+
+def test_the_photo_is_carried_over_to_the_corrected_certificate(
+        client: FlaskClient, auth: dict[str, str]) -> None:
+    import base64
+    import io
+
+    from pypdf import PdfReader
+
+    from ..registry.test_api import jpeg
+
+    photo = "data:image/jpeg;base64," + base64.b64encode(jpeg()).decode()
+    first = client.post("/api/v1/certificates", json=record_data(1, photo=photo), headers=auth)
+    assert first.status_code == 201 and first.get_json()["has_photo"]
+    response = correct(client, auth, first.get_json()["number"], name="李岩")
+    assert response.status_code == 201, response.get_json()
+    new = response.get_json()
+    assert new["has_photo"] is True
+    pdf = client.get(new["links"]["pdf"], headers=auth).data
+    assert (300, 420) in [image.image.size for image in PdfReader(io.BytesIO(pdf)).pages[0].images]
