@@ -45,6 +45,14 @@ def unprintable(model: FormModel) -> list[Problem]:
     ]
 
 
+def blank_formats(spec: FormSpec) -> tuple[str, ...]:
+    """The formats of a blank form: its own, and for a form whose list can be filled from a sheet,
+    XLSX (the import template) even where the filled form is no spreadsheet."""
+    if spec.row_model is None or "xlsx" in spec.formats:
+        return spec.formats
+    return (*spec.formats, "xlsx")
+
+
 def check_format(spec: FormSpec, extension: str, formats: tuple[str, ...] | None = None) -> None:
     formats = spec.formats if formats is None else formats
     if extension not in formats:
@@ -78,7 +86,7 @@ def produce(spec: FormSpec, data: Any, extension: str, settings: RenderSettings)
 
 
 def produce_blank(spec: FormSpec, extension: str, settings: RenderSettings) -> Produced:
-    check_format(spec, extension, spec.blank_formats)
+    check_format(spec, extension, blank_formats(spec))
     documents = spec.documents(None)
     return Produced(render_documents(spec.id, documents, extension, settings),
                     f"{spec.title}（空白）", ())

@@ -106,14 +106,6 @@ class FormSpec:
     #: for tabular forms: what the form's page makes from a filled sheet beyond the form itself
     sheet_tool: SheetTool | None = None
 
-    @property
-    def blank_formats(self) -> tuple[str, ...]:
-        """The formats of the blank form: its own, and for a form whose list can be filled from a
-        sheet, XLSX (the import template) even where the filled form is no spreadsheet."""
-        if self.row_model is None or "xlsx" in self.formats:
-            return self.formats
-        return (*self.formats, "xlsx")
-
     def validate(self, data: Any) -> Validated:
         """Every problem of data at once: the fields' own, and the cross-field rules' on whatever
         fields are well-formed (a wrong check digit is reported with the missing 姓名)."""

@@ -12,7 +12,7 @@ from ..budget import IMPORT_SHEET
 from ..documents import RenderSettings
 from ..errors import NotFound, UnsupportedMediaType
 from ..forms import FORMS, FormSpec, get_form
-from ..produce import produce, produce_blank
+from ..produce import blank_formats, produce, produce_blank
 from ..sheets import read_rows
 from .http import json_body, multipart_body, send_rendered, uploaded_file
 from .slots import heavy
@@ -39,7 +39,7 @@ def catalogue_entry(spec: FormSpec) -> dict[str, Any]:
             "sample": url_for("api.sample", form_id=spec.id),
             "validate": url_for("api.validate", form_id=spec.id),
             "render": {f: url_for("api.render", form_id=spec.id, format=f) for f in spec.formats},
-            "blank": {f: url_for("api.blank", form_id=spec.id, format=f) for f in spec.blank_formats},
+            "blank": {f: url_for("api.blank", form_id=spec.id, format=f) for f in blank_formats(spec)},
             **({"import": url_for("api.import_sheet", form_id=spec.id)} if spec.row_model else {}),
         },
     }

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from pydantic.json_schema import models_json_schema
 
 from ..forms import FORMS, FormSpec
+from ..produce import blank_formats
 from ..registry.tokens import SCOPES
 from ..render import MIMETYPES
 from .api import SAMPLES
@@ -129,8 +130,8 @@ def _form_paths(spec: FormSpec) -> dict[str, Any]:
                           **_error_responses("400", "404", "413", "415", "422", "429")}}},
         f"{base}/blank": {"get": {
             "tags": tag, "summary": f"{spec.title}：空白表格 / 导入模板",
-            "parameters": [{**fmt, "schema": {**fmt["schema"], "enum": list(spec.blank_formats)}}],
-            "responses": {"200": _file_response(spec.blank_formats), **_error_responses("404")}}},
+            "parameters": [{**fmt, "schema": {**fmt["schema"], "enum": list(blank_formats(spec))}}],
+            "responses": {"200": _file_response(blank_formats(spec)), **_error_responses("404")}}},
     }
     if spec.row_model is not None:
         problems = {"$ref": "#/components/schemas/Problems"}
