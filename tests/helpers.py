@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import time
+import unittest.mock
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -24,9 +25,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
 from sqlalchemy import create_engine, func, select, text
 from stdnum.cn import ric
+from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
-from formsvc import create_app
+from formsvc import create_app, users
 from formsvc.forms import get_form
 from formsvc.forms.tabular import columns
 from formsvc.forms.title_history import TitleRecord
@@ -513,3 +515,17 @@ def log_in(page: Any, live_server: Callable[[str], str], next_path: str = "/offi
     page.get_by_label("密码").fill(OFFICE_USER[1])
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(live_server(next_path))
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def create_user(session: Any, name: str, password: str, **options: Any) -> Any:
+    """users.create for a fixture, with the scrypt hash of each password made once per test
+    process (about 0.3 s each, more under load): the same kind of hash users.create stores, only
+    its salt shared between the tests' throwaway databases. Logging in still checks it in full;
+    tests/test_users.py tests the hashing itself with users.create."""
+    with unittest.mock.patch.object(users, "generate_password_hash", _password_hash):
+        return users.create(session, name, password, **options)

@@ -15,7 +15,7 @@ from formsvc.registry.numbers import make_number
 from formsvc.registry.scope import WHOLE_REGISTRY, Scope
 from formsvc.registry.search import search
 
-from ..helpers import record_data, request_for
+from ..helpers import create_user, record_data, request_for
 
 CERTIFICATES = "/api/v1/certificates"
 PASSWORD = "correct horse battery"
@@ -204,9 +204,9 @@ def office(registry_app: Flask, client, auth, other) -> dict[str, Any]:
         assert response.status_code == 201
         numbers[serial] = response.get_json()["number"]
     with registry_app.app_context():
-        users.create(db.session(), "xianning", PASSWORD, issuer="咸宁市职改办")
-        users.create(db.session(), "wuhan", PASSWORD, issuer="人社局职改办")
-        users.create(db.session(), "boss", PASSWORD, admin=True)
+        create_user(db.session(), "xianning", PASSWORD, issuer="咸宁市职改办")
+        create_user(db.session(), "wuhan", PASSWORD, issuer="人社局职改办")
+        create_user(db.session(), "boss", PASSWORD, admin=True)
     return {"mine": numbers[2], "theirs": numbers[1]}
 
 

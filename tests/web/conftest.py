@@ -21,7 +21,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .. import services
-from ..helpers import OFFICE_USER, make_app
+from ..helpers import OFFICE_USER, create_user, make_app
 
 CHROMIUM = os.environ.get("FORMSVC_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,7 +47,7 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path,
                 sqlite_template: Path) -> Iterator[LiveServer]:
-    from formsvc import db, users
+    from formsvc import db
 
     tmp_path = tmp_path_factory.mktemp("live")
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -56,7 +56,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path,
                        PUBLIC_URL="http://127.0.0.1", TESTING=False, JOB_CHUNK_SIZE=8, JOB_WORKERS=2,
                        DATABASE_URL=services.copied_sqlite(sqlite_template, tmp_path / "database"))
     with app.app_context():
-        users.create(db.session(), *OFFICE_USER, admin=True)
+        create_user(db.session(), *OFFICE_USER, admin=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     # the QR codes of certificates issued here must open this server's /v/ pages

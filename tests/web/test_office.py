@@ -14,7 +14,7 @@ from formsvc.registry import audit, issuing, records
 from formsvc.registry.scope import WHOLE_REGISTRY
 from formsvc.web.office import login as office_login
 
-from ..helpers import SEAL, make_app, request_for
+from ..helpers import SEAL, create_user, make_app, request_for
 
 PASSWORD = "correct horse battery"
 
@@ -24,7 +24,7 @@ def office_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
                sqlite_url: str) -> Iterator[Flask]:
     app = make_app(tmp_path, font_dir, monkeypatch, SEAL_IMAGE=str(SEAL), DATABASE_URL=sqlite_url)
     with app.app_context():
-        users.create(db.session(), "clerk", PASSWORD, admin=True)
+        create_user(db.session(), "clerk", PASSWORD, admin=True)
     yield app
     db.dispose(app)
 

@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formsvc import db, users
+from formsvc import db
 from formsvc.jobs.models import Job
 from formsvc.web import uploads
 
-from ..helpers import blank_template, fill, pdf_text, people, person_request, photo_zip
+from ..helpers import blank_template, create_user, fill, pdf_text, people, person_request, photo_zip
 
 PASSWORD = "correct horse battery"
 
@@ -24,7 +24,7 @@ def office_app(jobs_app: Flask) -> Flask:
     """The bulk-job tests' app (real worker processes), with an office user; chunks of 2 rows."""
     jobs_app.config["JOB_CHUNK_SIZE"] = 2
     with jobs_app.app_context():
-        users.create(db.session(), "clerk", PASSWORD, admin=True)
+        create_user(db.session(), "clerk", PASSWORD, admin=True)
     return jobs_app
 
 

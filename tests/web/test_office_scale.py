@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from formsvc import budget, db, users
+from formsvc import budget, db
 from formsvc.identity import mask_identity_number
 from formsvc.jobs.models import DONE, Job
 from formsvc.registry import audit, issuing, revoking, tokens
@@ -26,7 +26,7 @@ from formsvc.registry.models import AuditEntry, Certificate
 from formsvc.registry.records import RegistrySettings
 from formsvc.registry.scope import Scope
 
-from ..helpers import SEAL, make_app, person, person_request
+from ..helpers import SEAL, create_user, make_app, person, person_request
 
 PASSWORD = "correct horse battery"
 #: the office logins: an admin, an operator of issuer 甲 and one of issuer 乙
@@ -41,9 +41,9 @@ def office_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
         session = db.session()
         tokens.create(session, "甲市职改办")
         tokens.create(session, "乙市职改办")
-        users.create(session, ADMIN, PASSWORD, admin=True)
-        users.create(session, WANG, PASSWORD, issuer="甲市职改办")
-        users.create(session, LI, PASSWORD, issuer="乙市职改办")
+        create_user(session, ADMIN, PASSWORD, admin=True)
+        create_user(session, WANG, PASSWORD, issuer="甲市职改办")
+        create_user(session, LI, PASSWORD, issuer="乙市职改办")
     yield app
     db.dispose(app)
 
