@@ -71,3 +71,18 @@ def test_rare_characters_the_fonts_have_are_printed(client):
     response = client.post("/api/v1/forms/pledge/render?format=pdf", json=data)
     assert response.status_code == 200
     assert "龚䶮" in flat(pdf_text(response.data)[0])
+
+
+def test_a_listing_sets_a_whole_number_or_date_as_one_unbroken_cell():
+    from formsvc.documents import FORM_TEMPLATES
+    from formsvc.render.templating import environment
+
+    template = environment((FORM_TEMPLATES,)).from_string(
+        '{% from "_base/listing.html" import listing %}{{ listing(["a"] * 4, rows, [10] * 4) }}')
+    html = template.render(rows=[["420102199003072315", "2019-10-01", "咸职改办〔2019〕15号",
+                                  "李䶮 工程师 2019年"]])
+    assert '<td class="nb">420102199003072315</td>' in html
+    assert '<td class="nb">2019-10-01</td>' in html
+    assert '<td class="nb">咸职改办〔2019〕15号</td>' in html
+    # text with numbers in it keeps its breaks between words, the numbers held together
+    assert '<td>李䶮 工程师 <span class="nb">2019年</span></td>' in html
