@@ -74,7 +74,7 @@ bench-packages:
 run: export FORMSVC_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(VENV)/bin/flask --app formsvc init-db
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'formsvc:create_app()'
+	$(VENV)/bin/gunicorn --config python:formsvc.serving --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - 'formsvc:create_app()'
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -27,6 +27,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config.from_environment())
     if test_config is not None:
         app.config.update(test_config)
+    from . import clock
+
+    clock.zone(app.config)  # a TIME_ZONE that names no zone stops the start, saying so
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

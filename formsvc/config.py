@@ -29,6 +29,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
     "FORMSVC_JOB_WORKERS": ("JOB_WORKERS", int),
     "FORMSVC_JOB_CHUNK_SIZE": ("JOB_CHUNK_SIZE", int),
+    "FORMSVC_JOB_FIRST_CHUNK_SIZE": ("JOB_FIRST_CHUNK_SIZE", int),
     "FORMSVC_JOB_LEASE_SECONDS": ("JOB_LEASE_SECONDS", int),
     "FORMSVC_JOB_MIN_FREE_MB": ("JOB_MIN_FREE_MB", int),
     "FORMSVC_JOB_RETENTION_DAYS": ("JOB_RETENTION_DAYS", int),
@@ -40,6 +41,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_TSA_URL": ("TSA_URL", str),
     "FORMSVC_HEAVY_PER_CLIENT": ("HEAVY_PER_CLIENT", int),
     "FORMSVC_HEAVY_TOTAL": ("HEAVY_TOTAL", int),
+    "FORMSVC_TIME_ZONE": ("TIME_ZONE", str),
 }
 
 
@@ -78,6 +80,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "JOB_WORKERS": os.cpu_count() or 1,
         # certificates per chunk: one transaction and one WeasyPrint document each
         "JOB_CHUNK_SIZE": 50,
+        # the first chunk of a job is small, so that its progress moves within a second or two
+        # of its start; the others are large, since a chunk's shared layout is made once
+        "JOB_FIRST_CHUNK_SIZE": 5,
+        # whether this process may start a pool of job workers: a pool worker itself may not
+        # (workers starting pools of their own would multiply without end)
+        "JOB_POOL": True,
         # a crashed process's jobs are taken over this long after its last sign of life
         "JOB_LEASE_SECONDS": 60,
         # free space a job leaves on the output folder's disk: checked before a job, each chunk
@@ -100,6 +108,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # as there are cores, since more would only make each of them slower
         "HEAVY_PER_CLIENT": 2,
         "HEAVY_TOTAL": max(2, os.cpu_count() or 1),
+        # the zone every time is shown in, on the pages and in the command line (stored: UTC)
+        "TIME_ZONE": "Asia/Shanghai",
     }
 
 

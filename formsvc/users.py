@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import db
+from . import clock, db
 from .db import Base
 from .errors import Conflict, InvalidData, NotFound
 from .registry import tokens
@@ -84,8 +84,8 @@ class Account:
         return WHOLE_REGISTRY if self.admin else Scope(self.issuer_id)
 
     def summary(self) -> str:
-        last = self.last_login_at.strftime("%Y-%m-%d %H:%M") if self.last_login_at else "从未登录"
-        return f"{self.name}\t{self.role}\t创建于 {self.created_at:%Y-%m-%d}\t最近登录 {last}"
+        last = clock.shown(self.last_login_at) if self.last_login_at else "从未登录"
+        return f"{self.name}\t{self.role}\t创建于 {clock.shown(self.created_at)}\t最近登录 {last}"
 
 
 def _account(session: Session, row: User) -> Account:
@@ -207,7 +207,7 @@ def actors_of(session: Session, scope: Scope) -> list[str]:
 
 @click.group("user")
 def user_command() -> None:
-    """Office users (the /office pages)."""
+    """职改办工作人员的登录账号（/office 页面）。"""
 
 
 def _fail(error: Exception) -> click.ClickException:
@@ -222,7 +222,7 @@ def _fail(error: Exception) -> click.ClickException:
                        help="不给出时提示输入（不回显）")
 @with_appcontext
 def create_command(name: str, issuer: str | None, admin: bool, password: str) -> None:
-    """Create the office user NAME (an operator of --issuer, or an --admin), asking for the password."""
+    """创建登录账号 NAME：某签发单位（--issuer）的经办人，或管理员（--admin）；提示输入密码。"""
     try:
         account = create(db.session(), name, password, issuer=issuer, admin=admin)
     except (InvalidData, Conflict, NotFound) as error:
@@ -232,10 +232,11 @@ def create_command(name: str, issuer: str | None, admin: bool, password: str) ->
 
 @user_command.command("password")
 @click.argument("name")
-@click.password_option("--password", prompt="新密码", confirmation_prompt="再次输入新密码")
+@click.password_option("--password", prompt="新密码", confirmation_prompt="再次输入新密码",
+                       help="不给出时提示输入（不回显）")
 @with_appcontext
 def password_command(name: str, password: str) -> None:
-    """Set a new password for NAME."""
+    """为账号 NAME 设置新密码（该账号已登录的会话随之失效）。"""
     try:
         account = set_password(db.session(), name, password)
     except (InvalidData, NotFound) as error:
@@ -246,7 +247,7 @@ def password_command(name: str, password: str) -> None:
 @user_command.command("list")
 @with_appcontext
 def list_command() -> None:
-    """List the office users."""
+    """列出登录账号：名称、所属单位、创建和最近登录时间。"""
     for account in listing(db.session()):
         click.echo(account.summary())
 

@@ -24,7 +24,7 @@ PACKAGE = ROOT / "formsvc"
 LAYERS: tuple[tuple[str, ...], ...] = (
     # what every part uses: errors, settings, the database, the domain's words, the shared types
     ("errors", "config", "db", "scratch", "text", "dates", "counts", "contacts", "identity", "images",
-     "boxes", "documents"),
+     "boxes", "documents", "clock"),
     # the forms: data models, rules, the documents they fill
     ("forms",),
     # the renderers: documents to DOCX, PDF, XLSX
@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # bulk jobs, and the list of every table
     ("jobs", "models"),
     # what a person or a process talks to: the web, the command line, the app itself, migrations
-    ("web", "cli", "migrations", ""),
+    ("web", "cli", "migrations", "serving", ""),
 )
 
 #: imports up the layers that are needed all the same, and why

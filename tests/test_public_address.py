@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
-import subprocess
-import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,10 +14,9 @@ from formsvc import db, users
 from formsvc.config import public_address_warning
 from formsvc.registry.models import Certificate
 
-from .helpers import ROOT, blank_template, fill, pdf_qr_codes, people, record_data
-from .services import free_port, wait_for_port
+from .helpers import blank_template, fill, pdf_qr_codes, people, record_data
+from .served import make_run
 
-VENV_BIN = Path(sys.executable).parent
 LOOPBACK = "http://127.0.0.1:18777"
 
 
@@ -49,50 +43,20 @@ def test_loopback_and_private_addresses_are_told_apart_from_public_ones(url, loc
         assert url in warning and "FORMSVC_PUBLIC_URL" in warning
 
 
-def _served_environment(tmp_path: Path, font_dir: Path) -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("FORMSVC_")}
-    environment.update({
-        "FORMSVC_INSTANCE_PATH": str(tmp_path / "served"),
-        "FORMSVC_DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
-        "FORMSVC_FONT_DIR": str(font_dir),
-        "FORMSVC_SECRET_KEY": "served",
-    })
-    return environment
-
-
 def test_make_run_serves_certificates_whose_qr_code_points_to_its_port(tmp_path, font_dir):
     """`make run PORT=N`, exactly as a new user types it: the QR code opens port N."""
-    port = free_port()
-    environment = _served_environment(tmp_path, font_dir)
-    log_path = tmp_path / "make-run.log"
-    with log_path.open("w") as log:
-        served = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}", "WORKERS=1"],
-                                  cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
-    try:
-        wait_for_port(port, timeout=120, process=served, log=log_path)
-        created = subprocess.run([str(VENV_BIN / "flask"), "--app", "formsvc", "token", "create", "测试"],
-                                 cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
-        token = created.stdout.split()[-1]
-        base = f"http://127.0.0.1:{port}"
-        issue = urllib.request.Request(
-            f"{base}/api/v1/certificates", data=json.dumps(record_data()).encode(), method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        with urllib.request.urlopen(issue, timeout=60) as response:
-            certificate = json.loads(response.read())
-        pdf = urllib.request.Request(f"{base}/api/v1/certificates/{certificate['number']}/pdf",
-                                     headers={"Authorization": f"Bearer {token}"})
-        with urllib.request.urlopen(pdf, timeout=60) as response:
-            [[qr]] = pdf_qr_codes(response.read())
-        assert qr.text.startswith(f"{base}/v/")
+    with make_run(tmp_path, font_dir) as served:
+        token = served.flask("token", "create", "测试").stdout.split()[-1]
+        certificate = served.request("/api/v1/certificates", token=token,
+                                     data=json.dumps(record_data()).encode(), content_type="application/json")
+        pdf = served.request(f"/api/v1/certificates/{certificate['number']}/pdf", token=token)
+        [[qr]] = pdf_qr_codes(pdf)
+        assert qr.text.startswith(f"{served.base}/v/")
         assert certificate["verify_url"] == qr.text
         with urllib.request.urlopen(qr.text, timeout=30) as response:  # and it opens there
             assert response.status == 200 and certificate["number"] in response.read().decode()
-    finally:
-        os.killpg(served.pid, signal.SIGTERM)
-        served.wait(30)
     # the served address is loopback: start-up said so
-    assert f"查验地址 {base} 是本机或内网地址" in log_path.read_text()
+    assert f"查验地址 {served.base} 是本机或内网地址" in served.log()
 
 
 PASSWORD = "correct horse battery"

@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .. import db
+from .. import clock, db
 from ..config import public_address_warning
 from ..errors import FormsvcError
 from . import work
@@ -20,15 +20,19 @@ from .runners import LocalRunner, resume, runner_for, submit
 @click.command("issue")
 @click.argument("sheet", type=click.Path(exists=True, dir_okay=False))
 @click.option("--photos", type=click.Path(exists=True, dir_okay=False),
-              help="照片 ZIP（照片以证件号码命名）")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="打印用 PDF（默认 SHEET 同名 .pdf）")
+              help="照片 ZIP（每张照片以证件号码命名）")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="打印用 PDF（默认与 SHEET 同名的 .pdf）")
 @click.option("--zip", "zip_output", type=click.Path(dir_okay=False), help="另存单张证书 PDF 的 ZIP")
 @click.option("--actor", default="cli", show_default=True, help="审计日志中记录的签发人")
 @click.option("--yes", is_flag=True, help="查验地址是本机或内网地址时也不再询问，直接签发")
 @with_appcontext
 def issue_command(sheet: str, photos: str | None, output: str | None, zip_output: str | None,
                   actor: str, yes: bool) -> None:
-    """Issue and print every certificate of a 湖北省职称历史数据采集表 SHEET."""
+    """签发并排版湖北省职称历史数据采集表 SHEET 中的每一张证书，显示进度。
+
+    整张表先校验，有任何错误都不签发；表中已签发过的证书不会重复签发。
+    """
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     warning = public_address_warning(app.config["PUBLIC_URL"])
     if warning:
@@ -36,6 +40,9 @@ def issue_command(sheet: str, photos: str | None, output: str | None, zip_output
         # a whole print run with unscannable QR codes is worth one question
         if not yes and not click.confirm("仍要按此地址签发吗？", default=False, err=True):
             raise click.ClickException("未签发任何证书：请设置 FORMSVC_PUBLIC_URL，或加 --yes 确认")
+    runner = runner_for(app)
+    if isinstance(runner, LocalRunner):
+        runner.warm()  # the pool gets ready while the sheet is checked
     try:
         job_id, warnings = submit(
             app, Path(sheet).read_bytes(), source_name=Path(sheet).name,
@@ -53,15 +60,18 @@ def issue_command(sheet: str, photos: str | None, output: str | None, zip_output
         raise click.ClickException(f"作业 {job_id} {state.summary()}")
     target = Path(output or Path(sheet).with_suffix(".pdf"))
     _copy(work.output(app, job_id, work.PRINT_PDF), target)
-    click.echo(f"已签发 {state.total} 张证书：{target}")
+    click.echo(f"共 {state.total} 张证书，{state.new_and_existing()}：{target}")
     if zip_output:
         _copy(work.output(app, job_id, work.SINGLES_ZIP), Path(zip_output))
         click.echo(f"单张证书：{zip_output}")
 
 
 def _run_with_progress(app: Flask, job_id: str) -> work.JobStatus:
+    """Run (or follow) the job to its end with a bar that counts certificates printed."""
     runner = runner_for(app)
-    with click.progressbar(length=1, label="签发并排版", show_percent=True, show_pos=True) as bar:
+    # the bar's length is the job's certificates from the start, not its chunks
+    with click.progressbar(length=_status(app, job_id).total, label="签发并排版", show_percent=True,
+                           show_pos=True) as bar:
         def progress(done: int, total: int) -> None:
             bar.length = total
             bar.update(done - bar.pos)
@@ -97,13 +107,13 @@ def _copy(source: Path | None, target: Path) -> None:
 
 @click.group("jobs")
 def jobs_command() -> None:
-    """Bulk jobs: list and resume."""
+    """批量签发作业：查看、继续。"""
 
 
 @jobs_command.command("list")
 @with_appcontext
 def list_command() -> None:
-    """The newest jobs and where they stand."""
+    """最近 50 个作业及其进度（时间按 FORMSVC_TIME_ZONE 显示）。"""
     from sqlalchemy import select
 
     from .models import Job
@@ -112,15 +122,17 @@ def list_command() -> None:
         for job in session.scalars(select(Job).order_by(Job.created_at.desc()).limit(50)):
             current = work.status(session, job.id)
             assert current is not None
-            click.echo(f"{job.id}  {job.created_at:%Y-%m-%d %H:%M}  {job.source_name}  {current.summary()}")
+            click.echo(f"{job.id}  {clock.shown(job.created_at)}  {job.source_name}  {current.summary()}")
 
 
 @jobs_command.command("resume")
 @click.option("--wait/--no-wait", default=True, show_default=True, help="等待作业完成")
 @with_appcontext
 def resume_command(wait: bool) -> None:
-    """Resume unfinished jobs that no process is working on (after a crash), and failed ones
-    (after a full disk was cleared)."""
+    """继续没有进程在处理的未完成作业（例如服务崩溃后）和失败的作业（例如清理磁盘后）。
+
+    已签发的证书不会重复签发。
+    """
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = runner_for(app)
     if isinstance(runner, LocalRunner) and wait:

@@ -139,8 +139,11 @@ def _private(path: str, flags: int) -> int:
 
 
 def stage(session: Session, plan: Plan, *, output_dir: str | Path, chunk_size: int, source_name: str,
-          actor: str, issuer_id: int | None) -> str:
+          actor: str, issuer_id: int | None, first_chunk_size: int | None = None) -> str:
     """Write the plan to a new job folder and register the job and its chunks; returns its id.
+
+    The first chunk holds first_chunk_size rows (at most chunk_size), the others chunk_size: a
+    small first chunk is done within a second or two, so the job shows progress at once.
 
     The folder is written under a temporary name and renamed, and the job row is committed only
     after that: a failure leaves neither a job without its rows nor rows without a job.
@@ -153,10 +156,11 @@ def stage(session: Session, plan: Plan, *, output_dir: str | Path, chunk_size: i
     staging.mkdir(mode=0o700)
     (staging / PHOTO_DIR).mkdir(mode=0o700)
     chunks: list[JobChunk] = []
+    first = min(first_chunk_size or chunk_size, chunk_size)
     try:
         with open(staging / ROWS_FILE, "wb", opener=_private) as rows_file:
-            for index, (record, sheet_row) in enumerate(zip(plan.rows, plan.row_numbers, strict=True)):
-                if index % chunk_size == 0:
+            for record, sheet_row in zip(plan.rows, plan.row_numbers, strict=True):
+                if not chunks or chunks[-1].count == (first if len(chunks) == 1 else chunk_size):
                     chunks.append(JobChunk(job_id=job_id, index=len(chunks), offset=rows_file.tell(),
                                            count=0, finished=False))
                 chunks[-1].count += 1

@@ -7,6 +7,7 @@ configuration (FORMSVC_CELERY_BROKER_URL).
 from __future__ import annotations
 
 import concurrent.futures
+import concurrent.futures.process
 import datetime as dt
 import errno
 import logging
@@ -22,7 +23,7 @@ from flask import Flask
 from .. import db
 from ..errors import FormsvcError, InvalidData, Problem
 from ..registry.scope import Scope
-from . import work
+from . import files, warmup, work
 from .plan import check, pending_chunks, stage
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,24 @@ def worker_config(app: Flask) -> dict[str, Any]:
     return {k: v for k, v in app.config.items() if isinstance(v, plain) and k.isupper()}
 
 
+#: why a job stopped, by what stopped it, in words for the person who submitted it (the first
+#: kind along the error's class hierarchy that is here says it)
+FAILURES: dict[type[BaseException], Callable[[Any], str]] = {
+    FormsvcError: lambda error: "；".join(p.msg for p in error.problems[:5]),
+    concurrent.futures.process.BrokenProcessPool: lambda _error: (
+        "排版进程接连三次意外退出（常见原因：内存不足）。"
+        f"请检查服务器内存后用 {files.RESUME_COMMAND} 继续作业（已签发的证书不会重复签发）"),
+    OSError: lambda error: {
+        errno.ENOSPC: f"磁盘已满。请清理磁盘后用 {files.RESUME_COMMAND} 继续作业（已签发的证书不会重复签发）",
+        errno.EACCES: "输出目录没有写入权限（FORMSVC_OUTPUT_DIR），请联系管理员",
+    }.get(error.errno, f"读写作业文件失败（{error.filename or '输出目录'}），请联系管理员"),
+}
+
+
 def failure_message(error: BaseException) -> str:
-    if isinstance(error, FormsvcError):
-        return "批量签发中断：" + "；".join(p.msg for p in error.problems[:5])
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        return ("批量签发中断：磁盘已满。请清理磁盘后用 flask jobs resume 继续作业"
-                "（已签发的证书不会重复签发）")
+    for kind in type(error).__mro__:
+        if kind in FAILURES:
+            return "批量签发中断：" + FAILURES[kind](error)
     return "批量签发中断：服务器内部错误，请联系管理员后重新提交或继续"
 
 
@@ -55,14 +68,27 @@ def failure_message(error: BaseException) -> str:
 _worker_app: Flask | None = None
 
 
-def _init_worker(config: dict[str, Any], instance_path: str) -> None:
+def _init_worker(config: dict[str, Any], instance_path: str, parent: int) -> None:
     from .. import create_app
 
     global _worker_app
-    watch_parent(os.getppid())
+    # the parent's pid as it sent it: a parent killed while this process was still starting (a
+    # pool now starts with the service) has been replaced by init, which must not be watched
+    watch_parent(parent)
     os.environ["FORMSVC_INSTANCE_PATH"] = instance_path
-    # a pool worker renders chunks and nothing else: resuming jobs is the serving processes' part
-    _worker_app = create_app({**config, "JOB_RESUME": False})
+    # a pool worker renders chunks and nothing else: resuming jobs is the serving processes'
+    # part, and a pool of its own would have workers start pools without end
+    _worker_app = create_app({**config, "JOB_RESUME": False, "JOB_POOL": False})
+    try:
+        warmup.rehearse(_worker_app)
+    except Exception:
+        # a rehearsal that fails leaves the first chunk slower, and the real render says why
+        log.exception("job pool worker: rehearsing a certificate failed")
+
+
+def _ready() -> int:
+    """What a warm-up sends each new worker: it answers once its initializer is done."""
+    return os.getpid()
 
 
 def watch_parent(parent: int, interval: float = 1.0) -> threading.Thread:
@@ -98,6 +124,8 @@ class LocalRunner:
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
 
     def executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        if not self.app.config["JOB_POOL"]:
+            raise RuntimeError("a job pool worker starts no pool of its own")
         with self._lock:
             if self._executor is None:
                 # spawned, not forked: a fork would share this process's database connections
@@ -105,12 +133,32 @@ class LocalRunner:
                     max_workers=self.app.config["JOB_WORKERS"],
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_init_worker,
-                    initargs=(worker_config(self.app), self.app.instance_path),
+                    initargs=(worker_config(self.app), self.app.instance_path, os.getpid()),
                     # no max_tasks_per_child: Python 3.11's pool can hang when it replaces a
                     # worker with work still queued, and a worker's memory stays flat anyway
                     # (benchmarks/bench_bulk.py measures it over 10,000 certificates)
                 )
             return self._executor
+
+    def warm(self) -> threading.Thread:
+        """Start the pool's processes now, in the background, so that the first job does not wait
+        for them (each gets ready to render in its initializer); logs when all are ready."""
+        begun = time.monotonic()
+        executor = self.executor()
+        # one task per worker: while none is idle, each submit starts another process
+        answers = [executor.submit(_ready) for _ in range(self.app.config["JOB_WORKERS"])]
+
+        def report() -> None:
+            try:
+                pids = {answer.result() for answer in answers}
+            except Exception:
+                log.exception("starting the job pool failed")
+                return
+            log.info("作业进程池已就绪：%d 个进程，用时 %.1f 秒", len(pids), time.monotonic() - begun)
+
+        thread = threading.Thread(target=report, name="job-pool-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def shutdown(self) -> None:
         with self._lock:
@@ -256,11 +304,12 @@ def submit(app: Flask, sheet: bytes, *, source_name: str, photos: bytes | None, 
     nothing is issued and no job exists.
     """
     # room for the staged rows and photos, and for the job's outputs to begin
-    work.ensure_free_space(app, needed=len(sheet) + len(photos or b""))
+    files.ensure_free_space(app, needed=len(sheet) + len(photos or b""))
     with app.app_context(), db.own_session(app) as session:
         plan = check(session, sheet, photos, scope=Scope(issuer_id))
         job_id = stage(session, plan, output_dir=app.config["OUTPUT_DIR"],
-                       chunk_size=app.config["JOB_CHUNK_SIZE"], source_name=source_name,
+                       chunk_size=app.config["JOB_CHUNK_SIZE"],
+                       first_chunk_size=app.config["JOB_FIRST_CHUNK_SIZE"], source_name=source_name,
                        actor=actor, issuer_id=issuer_id)
     if start:
         runner_for(app).start(job_id)
@@ -299,7 +348,7 @@ def janitor(app: Flask) -> threading.Thread:
             time.sleep(interval)
             try:
                 resume(app)
-                work.expire(app)
+                files.expire(app)
             except Exception:
                 log.exception("resuming or expiring jobs failed")
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import shutil
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import db
 from ..documents import RenderSettings
-from ..errors import InsufficientStorage
-from ..registry import audit, issuing
+from ..registry import audit, batches, issuing
 from ..registry.batches import BatchPlace
 from ..registry.models import utcnow
 from ..registry.printing import render_certificates, seal_from_config
@@ -32,8 +29,9 @@ from ..registry.records import RegistrySettings
 from ..registry.scope import Scope
 from ..render.compose import StreamingPdfWriter, single_pages
 from ..signing import signed_pdf
+from .files import ensure_free_space, folder_of, private, private_file, remove_inputs, write_atomically
 from .models import DONE, FAILED, RUNNING, STATE_TEXT, UNFINISHED, Job, JobChunk
-from .plan import PHOTO_DIR, ROWS_FILE, job_folder, read_chunk
+from .plan import read_chunk
 
 log = logging.getLogger(__name__)
 
@@ -42,44 +40,8 @@ SINGLES_ZIP = "certificates.zip"
 CHUNK_DIR = "chunks"
 
 
-def folder_of(app: Flask, job_id: str) -> Path:
-    return job_folder(app.config["OUTPUT_DIR"], job_id)
-
-
 def _chunk_files(folder: Path, index: int) -> tuple[Path, Path]:
     return folder / CHUNK_DIR / f"{index:05d}.pdf", folder / CHUNK_DIR / f"{index:05d}.zip"
-
-
-MB = 1024 * 1024
-
-
-def private(path: Path) -> Path:
-    """Job files hold identity numbers and photos: readable by the service's user alone."""
-    os.chmod(path, 0o600)
-    return path
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    staging = path.with_name(f".{path.name}.partial")
-    try:
-        private_file(staging).write_bytes(content)
-        staging.replace(path)
-    except BaseException:
-        staging.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
-        raise
-
-
-def ensure_free_space(app: Flask, needed: int = 0) -> None:
-    """Refuse (InsufficientStorage) when the output folder's disk has less than JOB_MIN_FREE_MB
-    free beyond needed bytes: a job stops between steps instead of failing in the middle of one."""
-    folder = Path(app.config["OUTPUT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(folder).free
-    wanted = app.config["JOB_MIN_FREE_MB"] * MB + needed
-    if free < wanted:
-        raise InsufficientStorage(
-            f"输出目录可用空间不足：剩余 {free // MB} MB，至少需要 {-(-wanted // MB)} MB。"
-            "请清理磁盘后用 flask jobs resume 继续作业（已签发的证书不会重复签发）")
 
 
 @dataclass(frozen=True)
@@ -97,6 +59,10 @@ class JobStatus:
     error: str | None
     #: certificates in the registry so far (done counts those also printed)
     issued: int = 0
+    #: of those, the ones this job issued anew and the ones it found issued before (not issued
+    #: twice), as its batch keeps them (registry/batches.py); None for jobs from before batches
+    new: int | None = None
+    existing: int | None = None
 
     @property
     def state_text(self) -> str:
@@ -114,7 +80,17 @@ class JobStatus:
         text = f"{self.state_text}：{self.done}/{self.total}（{self.progress:.0%}）"
         if self.issued > self.done:
             text += f"，已签发 {self.issued} 张（其中 {self.issued - self.done} 张尚未打印）"
+        if self.existing:
+            text += f"，{self.new_and_existing()}"
         return f"{text}，{self.error}" if self.error else text
+
+    def new_and_existing(self) -> str:
+        """How many of the certificates issued so far are new, and how many existed already."""
+        if self.existing is None:
+            return f"{self.issued} 张"
+        if not self.existing:
+            return f"新签发 {self.new} 张"
+        return f"新签发 {self.new} 张，{self.existing} 张此前已签发（未重复签发）"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -124,11 +100,15 @@ class JobStatus:
             "total": self.total,
             "done": self.done,
             "issued": self.issued,
+            "new": self.new,
+            "existing": self.existing,
             "progress": round(self.progress, 4),
             "source_name": self.source_name,
             "created_by": self.created_by,
             "created_at": self.created_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            # why a job failed, in words for the person who submitted it
+            "error": self.error,
             "errors": [{"loc": [], "msg": self.error}] if self.error else [],
             "summary": self.summary(),
         }
@@ -138,10 +118,14 @@ def status(session: Session, job_id: str) -> JobStatus | None:
     job = session.get(Job, job_id)
     if job is None:
         return None
-    issued = session.scalar(select(func.coalesce(func.sum(JobChunk.count), 0))
-                            .where(JobChunk.job_id == job_id, JobChunk.issued.is_(True)))
+    issued = max(int(session.scalar(select(func.coalesce(func.sum(JobChunk.count), 0))
+                                    .where(JobChunk.job_id == job_id, JobChunk.issued.is_(True)))),
+                 job.done)
+    batch = batches.counts(session, job_id)
+    counted = batch.total >= issued  # a job issued before batches were kept has none
     return JobStatus(job.id, job.state, job.total, job.done, job.source_name, job.created_by,
-                     job.created_at, job.finished_at, job.error, max(int(issued), job.done))
+                     job.created_at, job.finished_at, job.error, issued,
+                     batch.new if counted else None, batch.existing if counted else None)
 
 
 def output(app: Flask, job_id: str, name: str) -> Path | None:
@@ -232,13 +216,16 @@ def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) ->
                                 scope=Scope(job.issuer_id), batch=BatchPlace(job.id, chunk.index))
     session.execute(update(JobChunk).where(JobChunk.job_id == job.id, JobChunk.index == chunk.index)
                     .values(issued=True))
+    # the job is under way from its first issued certificate, not from its first printed chunk
+    session.execute(update(Job).where(Job.id == job.id, Job.state.in_(UNFINISHED))
+                    .values(state=RUNNING, started_at=job.started_at or utcnow()))
     session.commit()
     certificates = [i.certificate for i in issued]
     rendered = render_certificates(certificates, settings, seal_from_config(app.config),
                                    rendering=RenderSettings.of(app))
     pdf_path, zip_path = _chunk_files(folder, chunk.index)
     pdf_path.parent.mkdir(mode=0o700, exist_ok=True)
-    _write_atomically(pdf_path, rendered.content)
+    write_atomically(pdf_path, rendered.content)
     staging = zip_path.with_name(f".{zip_path.name}.partial")
     try:
         # PDFs are compressed already: stored, the ZIP costs no CPU and copies fast when joined
@@ -257,11 +244,7 @@ def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) ->
         .where(JobChunk.job_id == job.id, JobChunk.index == chunk.index, JobChunk.finished.is_(False))
         .values(finished=True, finished_at=utcnow())
     ).rowcount:
-        session.execute(
-            update(Job).where(Job.id == job.id)
-            .values(done=Job.done + chunk.count, state=RUNNING,
-                    started_at=job.started_at or utcnow())
-        )
+        session.execute(update(Job).where(Job.id == job.id).values(done=Job.done + chunk.count))
     session.commit()
 
 
@@ -286,8 +269,11 @@ def finish(app: Flask, job_id: str) -> bool:
             .values(state=DONE, done=Job.total, finished_at=utcnow(), lease_until=None)
         ).rowcount
         if changed:
-            audit.record(session, job.created_by, "bulk-issue", None,
-                         job=job_id, total=job.total, source=job.source_name)
+            final = status(session, job_id)
+            assert final is not None
+            counts = {"issued": final.new, "existing": final.existing} if final.new is not None else {}
+            audit.record(session, job.created_by, "bulk-issue", None, job=job_id, total=job.total,
+                         **counts, source=job.source_name)
         session.commit()
     for path in parts:
         path.unlink(missing_ok=True)
@@ -317,34 +303,3 @@ def _join(folder: Path, chunks: Sequence[JobChunk]) -> None:
         staging.unlink(missing_ok=True)
         (folder / f".{PRINT_PDF}.joined").unlink(missing_ok=True)
         raise
-
-
-def private_file(path: Path) -> Path:
-    """path created empty with mode 0600, to be written by whoever opens it next."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-    return path
-
-
-def remove_inputs(folder: Path) -> None:
-    """A finished job's inputs (rows with identity numbers, photos) are not kept."""
-    (folder / ROWS_FILE).unlink(missing_ok=True)
-    shutil.rmtree(folder / PHOTO_DIR, ignore_errors=True)
-
-
-def expire(app: Flask, now: dt.datetime | None = None) -> list[str]:
-    """Remove the folders of jobs finished more than JOB_RETENTION_DAYS ago; their rows stay,
-    as a record of what was issued. Returns the jobs whose files went."""
-    days = app.config.get("JOB_RETENTION_DAYS") or 0
-    if days <= 0:
-        return []
-    cutoff = (now or utcnow()) - dt.timedelta(days=days)
-    with app.app_context(), db.own_session(app) as session:
-        old = session.scalars(select(Job.id).where(Job.state.not_in(UNFINISHED),
-                                                   Job.finished_at < cutoff)).all()
-    removed = []
-    for job_id in old:
-        folder = folder_of(app, job_id)
-        if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(job_id)
-    return removed

@@ -208,7 +208,7 @@ audit_cli = AppGroup("audit", help="审计日志")
 
 @audit_cli.command("verify")
 def verify_command() -> None:
-    """Check the audit log's hash chain; name the first line that does not fit (exit status 1)."""
+    """校验审计日志的哈希链：指出第一条不符的记录（退出状态 1），并显示链末端的哈希。"""
     from .. import db
 
     with db.own_session(current_app._get_current_object()) as session:  # type: ignore[attr-defined]

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import db
+from .. import clock, db
 from ..errors import Conflict, Forbidden, InvalidData, NotFound, Unauthorized
 from . import audit
-from .models import Issuer, as_utc, utcnow
+from .models import Issuer, utcnow
 from .numbers import secret_digest
 
 #: every token starts so, which lets secret scanners recognise a leaked one
@@ -49,9 +49,9 @@ class Token:
     def summary(self) -> str:
         state = "有效"
         if self.revoked_at is not None:
-            state = f"已吊销 {as_utc(self.revoked_at).date().isoformat()}"
+            state = f"已吊销 {clock.shown(self.revoked_at)}"
         return (f"{self.name}\t{self.hint}…\t{' '.join(self.scopes)}\t"
-                f"创建于 {as_utc(self.created_at).date().isoformat()}\t{state}")
+                f"创建于 {clock.shown(self.created_at)}\t{state}")
 
 
 def scopes_of(row: Issuer) -> tuple[str, ...]:
@@ -141,7 +141,7 @@ def issuer_named(session: Session, name: str) -> Issuer:
 
 @click.group("token")
 def token_command() -> None:
-    """API tokens for the issuing endpoints."""
+    """签发单位的 API 令牌。"""
 
 
 @token_command.command("create")
@@ -150,7 +150,7 @@ def token_command() -> None:
               help="令牌可做的事，可重复给出；不给出时三项都可（issue、read、revoke）")
 @with_appcontext
 def create_command(name: str, scopes: tuple[str, ...]) -> None:
-    """Create a token named NAME and print it (the last word of the output)."""
+    """为签发单位 NAME 创建令牌并显示（输出的最后一个词；只显示这一次）。"""
     try:
         token = create(db.session(), name, scopes=scopes or tuple(SCOPES))
     except (InvalidData, Conflict) as error:
@@ -162,7 +162,7 @@ def create_command(name: str, scopes: tuple[str, ...]) -> None:
 @token_command.command("list")
 @with_appcontext
 def list_command() -> None:
-    """List the tokens: name, first characters, created, state."""
+    """列出令牌：名称、开头几个字符、权限、创建时间、状态。"""
     for token in listing(db.session()):
         click.echo(token.summary())
 
@@ -171,7 +171,7 @@ def list_command() -> None:
 @click.argument("name")
 @with_appcontext
 def revoke_command(name: str) -> None:
-    """Revoke the token NAME: requests with it are refused with 403 from now on."""
+    """吊销令牌 NAME：此后用它的请求一律拒绝（403）。"""
     try:
         token = revoke(db.session(), name)
     except NotFound as error:

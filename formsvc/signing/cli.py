@@ -16,8 +16,10 @@ signing_cli = AppGroup("signing", help="证书签名密钥")
 @signing_cli.command("init")
 @click.argument("name")
 def init_command(name: str) -> None:
-    """A trial CA (if none yet) and a new signing certificate for NAME, marked 测试/样章, in the
-    instance folder; certificates signed with an earlier trial key stay valid (same CA)."""
+    """在实例目录中为 NAME 生成试用签名证书（标明“测试/样章”），没有试用根证书时一并生成。
+
+    用此前试用密钥签名的证书仍然有效（根证书相同）。
+    """
     instance = Path(current_app.instance_path)
     path = keys.create_trial(instance, name, replace=True)
     passphrase = (path.parent / keys.TRIAL_PASSPHRASE).read_bytes().strip()
@@ -31,7 +33,7 @@ def init_command(name: str) -> None:
 
 @signing_cli.command("show")
 def show_command() -> None:
-    """Which key signs certificates, and which CAs verification trusts."""
+    """显示签名所用的密钥，以及查验时信任的根证书。"""
     from . import signing_key
 
     click.echo(signing_key().summary())

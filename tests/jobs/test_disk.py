@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from formsvc import db
-from formsvc.jobs import work
+from formsvc.jobs import files, work
 from formsvc.jobs.models import Job
 from formsvc.jobs.runners import failure_message, submit
 
@@ -49,7 +49,8 @@ def test_a_full_disk_mid_job_reports_the_real_count_leaves_no_partial_and_the_jo
     def disk_full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    # the second chunk is issued, then the disk fills while its single PDFs are written
+    # the second chunk (the first holds 5 rows, the others 50) is issued, then the disk fills
+    # while its single PDFs are written
     with monkeypatch.context() as full:
         full.setattr(work, "signed_pdf", disk_full)
         try:
@@ -58,17 +59,19 @@ def test_a_full_disk_mid_job_reports_the_real_count_leaves_no_partial_and_the_jo
             with jobs_app.app_context(), db.own_session(jobs_app) as session:
                 work.fail(session, job_id, failure_message(error))
     failed = status_of(jobs_app, job_id)
-    assert failed.state == "failed" and failed.done == 50 and failed.issued == 100
-    assert failed.summary().startswith("失败：50/120（42%），已签发 100 张（其中 50 张尚未打印），"
+    assert failed.state == "failed" and failed.done == 5 and failed.issued == 55
+    assert failed.summary().startswith("失败：5/120（4%），已签发 55 张（其中 50 张尚未打印），"
                                        "批量签发中断：磁盘已满")
-    assert failed.as_json()["issued"] == 100
-    assert certificate_count(jobs_app) == 100
+    body = failed.as_json()
+    assert body["issued"] == 55 and body["new"] == 55 and body["existing"] == 0
+    assert body["error"].startswith(f"批量签发中断：磁盘已满。请清理磁盘后用 {files.RESUME_COMMAND} 继续作业")
+    assert certificate_count(jobs_app) == 55
     assert not [p for p in files_under(folder) if p.name.endswith(".partial")]
 
     # resumed with room for the chunks but not for the join: it stops before joining
-    minimum = jobs_app.config["JOB_MIN_FREE_MB"] * work.MB
+    minimum = jobs_app.config["JOB_MIN_FREE_MB"] * files.MB
     with monkeypatch.context() as tight:
-        tight.setattr(work.shutil, "disk_usage", lambda _path: Usage(0, 0, minimum + 1000))
+        tight.setattr(files.shutil, "disk_usage", lambda _path: Usage(0, 0, minimum + 1000))
         result = jobs_app.test_cli_runner().invoke(args=["jobs", "resume"])
     assert "继续作业" in result.output and "输出目录可用空间不足" in result.output, result.output
     stopped = status_of(jobs_app, job_id)
@@ -96,12 +99,12 @@ def test_outputs_are_removed_after_the_retention_days_and_the_job_row_stays(jobs
     assert work.run_chunk(jobs_app, job_id, 0)
     assert work.finish(jobs_app, job_id)
     folder = work.folder_of(jobs_app, job_id)
-    assert work.expire(jobs_app) == [] and folder.exists()
+    assert files.expire(jobs_app) == [] and folder.exists()
     with jobs_app.app_context(), db.own_session(jobs_app) as session:
         session.execute(update(Job).where(Job.id == job_id)
                         .values(finished_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=31)))
         session.commit()
-    assert work.expire(jobs_app) == [job_id]
+    assert files.expire(jobs_app) == [job_id]
     assert not folder.exists()
     assert status_of(jobs_app, job_id).state == "done"
 

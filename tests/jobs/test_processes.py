@@ -1,5 +1,6 @@
-"""The processes of the service: pool workers die with their parent and run no janitor; only a
-process that serves requests resumes jobs; temporary files live under the instance folder."""
+"""The processes of the service: pool workers die with their parent, run no janitor and start no
+processes (no pool of their own, whatever they are asked); only a process that serves requests
+resumes jobs and readies a pool; temporary files live under the instance folder."""
 
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ PARENT = """
 import json, os, sys, time
 from formsvc import create_app
 from formsvc.jobs.runners import LocalRunner
-from tests.jobs.pool_probe import pid_and_threads
+from tests.jobs.pool_probe import pid_and_threads, serve_as_a_serving_process_would
 app = create_app({"DATABASE_URL": sys.argv[1], "FONT_DIR": sys.argv[2], "SECRET_KEY": "x",
                   "JOB_WORKERS": 2, "JOB_RESUME": True, "JOB_LEASE_SECONDS": 1000000})
 executor = LocalRunner(app).executor()
 probes = dict(executor.submit(pid_and_threads).result() for _ in range(20))
-print(json.dumps(probes), flush=True)
+served = executor.submit(serve_as_a_serving_process_would).result()
+print(json.dumps({"probes": probes, "served": served}), flush=True)
 time.sleep(600)
 """
 
@@ -43,16 +45,22 @@ def running(pid: int) -> bool:
     return state != "Z"
 
 
-def test_pool_workers_run_no_janitor_and_exit_when_their_parent_is_killed(tmp_path, font_dir):
+def test_pool_workers_run_no_janitor_start_no_processes_and_exit_with_their_parent(tmp_path, font_dir):
     url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     env = {**os.environ, "FORMSVC_INSTANCE_PATH": str(tmp_path / "instance")}
     parent = subprocess.Popen([sys.executable, "-c", PARENT, url, str(font_dir)], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, text=True)
     try:
-        probes = {int(pid): names for pid, names in json.loads(parent.stdout.readline()).items()}
+        answer = json.loads(parent.stdout.readline())
+        probes = {int(pid): names for pid, names in answer["probes"].items()}
         assert probes, "no pool worker answered"
         for names in probes.values():
             assert "job-janitor" not in names and "parent-watch" in names
+        # asked to serve and to ready a pool, a worker refuses the pool and starts nothing
+        served = answer["served"]
+        assert served["status"] == 200 and served["refused"], served
+        assert served["children"] == [], f"a pool worker started processes: {served}"
+        assert not {"job-janitor", "job-pool-warm-up"} & set(served["threads"]), served
         parent.send_signal(signal.SIGKILL)
         parent.wait()
         deadline = time.monotonic() + 30

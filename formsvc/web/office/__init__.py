@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from ... import clock
 from ...config import public_address_warning
 from . import audit_log, certificates, exports, jobs, login
 from .access import bp
@@ -29,7 +30,7 @@ def office_context() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.add_template_filter(audit_log.china_time, "china_time")
+    app.add_template_filter(clock.shown, "local_time")
     app.add_template_filter(audit_log.audit_detail, "audit_detail")
     app.add_template_filter(audit_log.actor_name, "actor_name")
     app.add_template_filter(jobs.sheet_place, "sheet_place")

@@ -18,13 +18,12 @@ from .listing import (
     Choice,
     Filters,
     batch_choices,
-    china_time,
     listing_context,
     operator_choices,
     page_number,
 )
 
-__all__ = ["actor_name", "audit_detail", "audit_log", "china_time"]
+__all__ = ["actor_name", "audit_detail", "audit_log"]
 
 
 def audit_filter() -> AuditFilter:

@@ -12,11 +12,11 @@ from typing import Any
 from flask import request, url_for
 from sqlalchemy import select
 
-from ... import db, users
+from ... import clock, db, users
 from ...errors import InvalidData, Problem
 from ...jobs.models import Job
 from ...registry.audit import actor_name
-from ...registry.models import CHINA, STATUS_TEXT, as_utc
+from ...registry.models import STATUS_TEXT
 from .access import scope
 
 #: the batches offered in a filter's list: the newest; an older one is reached from its job page
@@ -106,13 +106,8 @@ def batch_choices(current: str | None) -> list[Choice]:
     return [Choice(job.id, batch_name(job)) for job in jobs]
 
 
-def china_time(moment: dt.datetime | None) -> str:
-    """A stored time as the office reads it: Beijing time, to the minute."""
-    return as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def batch_name(job: Job) -> str:
-    return f"{job.source_name}（{china_time(job.created_at)}，{job.total} 条）"
+    return f"{job.source_name}（{clock.shown(job.created_at)}，{job.total} 条）"
 
 
 STATUS_CHOICES = [Choice(value, text) for value, text in STATUS_TEXT.items()]
