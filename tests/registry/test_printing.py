@@ -114,3 +114,20 @@ def test_a_reprint_is_drawn_with_the_instance_certificate_template(registry_app,
     assert response.status_code == 200, response.get_json()
     [page] = pdf_text(response.data)
     assert flat(page).startswith(f"本地证书样式职称证书-{issued['number']}-")
+
+
+def test_200_certificates_print_every_number_whole_on_one_line(registry_app, session, settings):
+    """Issued from 200 rows of a 采集表: each page's 证书编号, 证件号码 and 批准文号 unbroken."""
+    results = issuing.issue_many(session, [request_for(i) for i in range(200)],
+                                 scope=WHOLE_REGISTRY, actor="批量", settings=settings)
+    certificates = [r.certificate for r in results]
+    with registry_app.app_context():
+        rendered = printing.render_certificates(certificates, settings, None,
+                                                rendering=RenderSettings.of(registry_app))
+    pages = pdf_text(rendered.content)
+    assert len(pages) == 200
+    for page, certificate in zip(pages, certificates, strict=True):
+        lines = page.splitlines()
+        for value in (certificate.number, certificate.record.id_number,
+                      certificate.record.approval_number):
+            assert any(value in line for line in lines), (value, certificate.number)
