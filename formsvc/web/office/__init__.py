@@ -1,8 +1,8 @@
 """The office pages behind a login: bulk issuing jobs, certificate search and revocation, the audit log.
 
 One module per job: access (the blueprint, the login check, the person's scope), login,
-certificates, jobs, audit_log, exports (the lists as XLSX), and listing (what the long lists
-share). Importing them adds their pages to the blueprint.
+certificates, correcting (更正), jobs, audit_log, exports (the lists as XLSX), and listing (what
+the long lists share). Importing them adds their pages to the blueprint.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask import Flask, current_app
 
 from ... import clock
 from ...config import public_address_warning
-from . import audit_log, certificates, exports, jobs, login
+from . import audit_log, certificates, correcting, exports, jobs, login
 from .access import bp
 
 
@@ -36,4 +36,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(jobs.sheet_place, "sheet_place")
 
 
-__all__ = ["audit_log", "bp", "certificates", "exports", "init_app", "jobs", "login"]
+__all__ = ["audit_log", "bp", "certificates", "correcting", "exports", "init_app", "jobs", "login"]
