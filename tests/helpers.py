@@ -42,6 +42,10 @@ SCREENSHOTS = ARTIFACTS / "web"
 SEAL = ROOT / "static" / "img" / "seal-specimen.svg"
 #: the office login the browser tests' live server is created with
 OFFICE_USER = ("clerk", "correct horse battery")
+#: how long a test waits for something slow to happen (a render, a download, a server's start),
+#: in seconds: CI runs `pytest -n auto` on 2 cores, often beside other load, where a 2 s render
+#: takes 20. A wait is not a claim about speed (benchmarks/ measures that), so it is generous.
+WAIT = 60
 
 
 # --- the app ------------------------------------------------------------------------------------

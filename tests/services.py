@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import WAIT
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -27,7 +29,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 30, process: subprocess.Popen | None = None,
+def wait_for_port(port: int, timeout: float = 2 * WAIT, process: subprocess.Popen | None = None,
                   log: Path | None = None) -> None:
     """Wait until something listens on port; a server process that exits first fails at once.
 

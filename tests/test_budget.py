@@ -25,6 +25,7 @@ from formsvc.sheets import SheetLimits, check_workbook
 from formsvc.web.slots import slot
 
 from .helpers import (
+    WAIT,
     blank_template,
     fill,
     make_app,
@@ -235,7 +236,11 @@ def test_expensive_requests_take_a_slot_per_client_and_in_all(app, client):
         assert "同一客户端同时进行的生成或导入请求最多 2 个" in busy.get_json()["errors"][0]["msg"]
         preview = client.post("/forms/pledge/preview", data={"data": "{}"},
                               headers={"Origin": "http://localhost", "Accept": "text/html"})
-        assert preview.status_code == 429
+        assert preview.status_code == 429 and preview.headers["Retry-After"] == "3"
+        # said inside the form page's preview frame, which the site's error page may not be
+        policy = preview.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self'" in policy and "frame-ancestors 'none'" not in policy
+        assert "同一客户端同时进行的生成或导入请求最多 2 个" in preview.get_data(as_text=True)
     with slot(app, "192.0.2.1"), slot(app, "192.0.2.2"), slot(app, "192.0.2.3"):
         full = attempt()
         assert full.status_code == 429
@@ -291,7 +296,7 @@ def served(tmp_path: Path, font_dir: Path) -> Iterator[str]:
     try:
         wait_for_port(port, timeout=120, process=process, log=tmp_path / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 2 * WAIT
         while True:  # both workers up: the port opens with the master
             try:
                 with urllib.request.urlopen(base + "/healthz", timeout=5):

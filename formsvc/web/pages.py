@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
 from ..documents import RenderSettings
-from ..errors import Forbidden, FormsvcError, MalformedRequest, Problem
+from ..errors import Forbidden, FormsvcError, MalformedRequest, Problem, RateLimited
 from ..forms import FORMS, get_form
 from ..produce import produce
 from .api import catalogue_entry
 from .http import parse_json, send_rendered
+from .ratelimit import client_key
 from .security import CONTENT_SECURITY_POLICY, from_this_site
-from .slots import heavy
+from .slots import slot
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -47,15 +48,26 @@ def form(form_id: str) -> str:
 
 
 @bp.post("/forms/<form_id>/preview")
-@heavy
 def preview(form_id: str) -> Response:
     """The filled form as a PDF shown inline, posted by the form page into its preview frame.
 
     Only the form page may post here (its Origin, and the CSRF token when CSRF is on): another
-    site could otherwise have its visitors' browsers render for it, each render costing seconds."""
+    site could otherwise have its visitors' browsers render for it, each render costing seconds.
+    A render runs in a heavy-request slot (slots.py) like the API's; when none is free the frame
+    says so itself: the site's error page may not be framed (frame-ancestors 'none')."""
     if not from_this_site():
         refused = Forbidden("预览只接受本站表格页面提交的请求：请在本站的表格页面中预览")
         return _preview_error(refused.problems, status=403)
+    try:
+        with slot(current_app._get_current_object(), client_key()):  # type: ignore[attr-defined]
+            return _render_preview(form_id)
+    except RateLimited as busy:
+        response = _preview_error(busy.problems, status=busy.status)
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
+
+
+def _render_preview(form_id: str) -> Response:
     spec = get_form(form_id)
     # a form with a photo sends more than Werkzeug's default 500 kB of form fields
     request.max_form_memory_size = current_app.config["MAX_CONTENT_LENGTH"]

@@ -21,7 +21,19 @@ from pypdf import PdfReader
 from formsvc import db
 from formsvc.registry import tokens
 
-from ..helpers import ROOT, blank_template, fill, flat, job_row, make_app, people, post_job, scalar, wait_done
+from ..helpers import (
+    ROOT,
+    WAIT,
+    blank_template,
+    fill,
+    flat,
+    job_row,
+    make_app,
+    people,
+    post_job,
+    scalar,
+    wait_done,
+)
 
 CELERY = str(Path(sys.executable).with_name("celery"))
 
@@ -53,7 +65,7 @@ class Worker:
             cwd=ROOT, env=env, start_new_session=True, stdout=open(log, "ab"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 2 * WAIT  # a worker imports the whole app first
         while b"ready." not in log.read_bytes():
             assert self.process.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, log.read_text()[-3000:]

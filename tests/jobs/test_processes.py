@@ -16,7 +16,7 @@ from pathlib import Path
 
 from formsvc import db
 
-from ..helpers import make_app
+from ..helpers import WAIT, make_app
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -63,7 +63,7 @@ def test_pool_workers_run_no_janitor_start_no_processes_and_exit_with_their_pare
         assert not {"job-janitor", "job-pool-warm-up"} & set(served["threads"]), served
         parent.send_signal(signal.SIGKILL)
         parent.wait()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + WAIT
         while any(running(pid) for pid in probes) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not any(running(pid) for pid in probes), "pool workers outlived their parent"

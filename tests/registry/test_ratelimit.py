@@ -11,7 +11,7 @@ from formsvc import db
 from formsvc.web import rate_counter, ratelimit
 from formsvc.web.rate_counter import Limit
 
-from ..helpers import code_of, make_app
+from ..helpers import WAIT, code_of, make_app
 
 #: the middle of an hour: the fixed window cannot end while a test runs
 NOW = 1_760_000_000 // 3600 * 3600 + 1800
@@ -199,7 +199,7 @@ def test_a_thread_of_the_process_sends_held_back_counts(batched_app, issued, mon
     ratelimit.init_app(batched_app)
     client = batched_app.test_client()
     assert client.get(verification_urls(issued)[1]).status_code == 200
-    deadline = ratelimit.time.monotonic() + 10
+    deadline = ratelimit.time.monotonic() + WAIT
     while stored_hits(batched_app) != [1] and ratelimit.time.monotonic() < deadline:
         ratelimit.time.sleep(0.05)
     assert stored_hits(batched_app) == [1]

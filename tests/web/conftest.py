@@ -21,7 +21,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .. import services
-from ..helpers import OFFICE_USER, create_user, make_app
+from ..helpers import OFFICE_USER, WAIT, create_user, make_app
 
 CHROMIUM = os.environ.get("FORMSVC_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,9 +51,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path,
 
     tmp_path = tmp_path_factory.mktemp("live")
     with pytest.MonkeyPatch.context() as monkeypatch:
-        # small chunks, so that a bulk job of a few dozen rows moves its progress bar in steps
+        # small chunks, so that a bulk job of a few dozen rows moves its progress bar in steps.
+        # Slots for every render a test can have under way: a test's page previews and downloads
+        # while the previous test's last render may still run on a loaded machine, all from
+        # 127.0.0.1; the default (2 per client) would answer 429 there. tests/test_budget.py
+        # tests the slots themselves.
         app = make_app(tmp_path, font_dir, monkeypatch, WTF_CSRF_ENABLED=True,
                        PUBLIC_URL="http://127.0.0.1", TESTING=False, JOB_CHUNK_SIZE=8, JOB_WORKERS=2,
+                       HEAVY_PER_CLIENT=8, HEAVY_TOTAL=8,
                        DATABASE_URL=services.copied_sqlite(sqlite_template, tmp_path / "database"))
     with app.app_context():
         create_user(db.session(), *OFFICE_USER, admin=True)
@@ -78,7 +83,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path,
 def browser() -> Iterator[Any]:
     if not (os.path.isfile(CHROMIUM) or shutil.which(CHROMIUM)):
         pytest.skip(f"Chromium not installed at {CHROMIUM} (Debian package chromium; make test installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect() keeps its own default (5 s), apart from the context's
+    expect.set_options(timeout=WAIT * 1000)
 
     with sync_playwright() as playwright:
         # not the TMPDIR an app of this process set (formsvc/scratch.py: instance/tmp/<pid>):
@@ -110,7 +118,9 @@ class PageLog:
 def open_page(browser: Any, viewport: dict[str, int] = DESKTOP) -> tuple[Any, Any, PageLog]:
     context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True,
                                   timezone_id="Asia/Shanghai")
-    context.set_default_timeout(15_000)
+    # every wait of a page (clicks, wait_for, downloads, navigations) and of expect() below
+    context.set_default_timeout(WAIT * 1000)
+    context.set_default_navigation_timeout(WAIT * 1000)
     page = context.new_page()
     log = PageLog()
     page.on("console", lambda message: message.type == "error" and log.console_errors.append(message.text))
