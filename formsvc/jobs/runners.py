@@ -2,6 +2,10 @@
 
 Both run the same steps (jobs/work.py) and differ only in who calls them: RUNNERS picks one by
 configuration (FORMSVC_CELERY_BROKER_URL).
+
+Over 350 lines on purpose: the two runners and the entry points that choose between them (submit,
+resume, the janitor) are one contract; the Celery side calls resume and failure_message, and split
+apart the two halves would import each other.
 """
 
 from __future__ import annotations
