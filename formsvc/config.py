@@ -30,6 +30,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_JOB_WORKERS": ("JOB_WORKERS", int),
     "FORMSVC_JOB_CHUNK_SIZE": ("JOB_CHUNK_SIZE", int),
     "FORMSVC_JOB_FIRST_CHUNK_SIZE": ("JOB_FIRST_CHUNK_SIZE", int),
+    "FORMSVC_DOCUMENT_CHECK_SECONDS": ("DOCUMENT_CHECK_SECONDS", float),
     "FORMSVC_JOB_LEASE_SECONDS": ("JOB_LEASE_SECONDS", int),
     "FORMSVC_JOB_MIN_FREE_MB": ("JOB_MIN_FREE_MB", int),
     "FORMSVC_JOB_RETENTION_DAYS": ("JOB_RETENTION_DAYS", int),
@@ -83,6 +84,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # the first chunk of a job is small, so that its progress moves within a second or two
         # of its start; the others are large, since a chunk's shared layout is made once
         "JOB_FIRST_CHUNK_SIZE": 5,
+        # wall-clock seconds one verification by upload may take (a child process under CPU
+        # and memory limits); a hostile PDF is refused when they run out
+        "DOCUMENT_CHECK_SECONDS": 15.0,
         # whether this process may start a pool of job workers: a pool worker itself may not
         # (workers starting pools of their own would multiply without end)
         "JOB_POOL": True,

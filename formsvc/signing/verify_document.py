@@ -42,7 +42,8 @@ from .document_report import (
 
 #: the largest upload looked at; a certificate PDF is about 100–200 KB
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-#: wall-clock seconds the child may take (its CPU is capped by inspect.CPU_SECONDS)
+#: wall-clock seconds the child may take by default (its CPU is capped by inspect.CPU_SECONDS);
+#: FORMSVC_DOCUMENT_CHECK_SECONDS sets it for a slow or heavily loaded host
 DEADLINE_SECONDS = 15
 #: inspections at once in one process: each is a child process with its own interpreter
 _running = threading.BoundedSemaphore(2)
@@ -78,7 +79,7 @@ def precheck(data: bytes) -> None:
         raise UnreadableUpload("not_pdf")
 
 
-def read_facts(data: bytes, anchors: Sequence[bytes]) -> dict[str, Any]:
+def read_facts(data: bytes, anchors: Sequence[bytes], deadline: float = DEADLINE_SECONDS) -> dict[str, Any]:
     """The inspector's facts about data, from a child process under limits; UnreadableUpload if
     it cannot read the file, or runs out of time or memory."""
     header = json.dumps({"anchors": [base64.b64encode(a).decode() for a in anchors]}).encode()
@@ -88,7 +89,7 @@ def read_facts(data: bytes, anchors: Sequence[bytes]) -> dict[str, Any]:
     with _running:
         try:
             result = subprocess.run(command, input=header + b"\n" + data, capture_output=True,
-                                    timeout=DEADLINE_SECONDS, check=False)
+                                    timeout=deadline, check=False)
         except subprocess.TimeoutExpired:
             raise UnreadableUpload("too_complex") from None
     if result.returncode != 0:
@@ -177,11 +178,12 @@ def _fields(embedded: Mapping[str, Any], registry: Verification,
     return tuple(checks)
 
 
-def check_document(data: bytes, anchors: Sequence[bytes], connection: Session | Connection) -> DocumentCheck:
+def check_document(data: bytes, anchors: Sequence[bytes], connection: Session | Connection,
+                   deadline: float = DEADLINE_SECONDS) -> DocumentCheck:
     """The DocumentCheck of an uploaded PDF; UnreadableUpload (or PayloadTooLarge) if it cannot
     be checked at all."""
     precheck(data)
-    facts = read_facts(data, anchors)
+    facts = read_facts(data, anchors, deadline)
     found = _signature_part(facts)
     found["record_changed"] = bool(facts.get("record_changed")) and found["signature"] == VALID
     embedded, problem = _embedded_data(facts)

@@ -47,7 +47,7 @@ def checked() -> DocumentCheck:
     data = uploaded_pdf()
     anchors = [a.dump() for a in signing_key().trust_anchors]
     with db.engine_for(current_app).connect() as connection:
-        return check_document(data, anchors, connection)
+        return check_document(data, anchors, connection, current_app.config["DOCUMENT_CHECK_SECONDS"])
 
 
 @bp.post("/api/v1/verify/document")

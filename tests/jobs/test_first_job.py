@@ -32,8 +32,9 @@ def test_the_first_job_after_start_shows_progress_within_two_seconds(tmp_path, f
         moving = served.poll(url, lambda j: j["issued"] > 0, token=token, timeout=60)
         waited = time.monotonic() - started
         assert waited <= FIRST_PROGRESS_SECONDS, f"first progress after {waited:.1f} s: {moving}"
-        # the pool's workers take the first chunks at once: the small first one, maybe the next
-        assert moving["state"] == "running" and moving["issued"] in (5, 55), moving
+        # the pool's two workers take the first chunks at once (5, then 50, then 5) and either may
+        # finish first: progress is whatever chunks are done, never the whole job before it shows
+        assert moving["state"] == "running" and moving["issued"] in (5, 10, 50, 55), moving
 
         done = served.poll(url, lambda j: j["state"] not in ("queued", "running"), token=token)
         assert (done["state"], done["done"], done["new"], done["existing"]) == ("done", 60, 60, 0), done

@@ -19,6 +19,7 @@ from pyhanko_certvalidator import ValidationContext
 from formsvc import db
 from formsvc.registry import tokens
 from formsvc.signing import signing_key
+from formsvc.signing.sign import outside_event_loop
 
 from ..helpers import SEAL, make_app, record_data
 
@@ -71,4 +72,6 @@ def pyhanko_status(pdf: bytes, context: ValidationContext) -> PdfSignatureStatus
     reader = PdfFileReader(io.BytesIO(pdf))
     signatures = reader.embedded_signatures
     assert len(signatures) == 1, f"{len(signatures)} signatures"
-    return validate_pdf_signature(signatures[0], context)
+    # outside any running event loop: a browser test before this one in the same process leaves
+    # Playwright's loop running, and pyHanko's synchronous API calls asyncio.run
+    return outside_event_loop(lambda: validate_pdf_signature(signatures[0], context))

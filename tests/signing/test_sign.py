@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from formsvc.signing import keys
-from formsvc.signing.sign import FIELD_NAME, SEAL_BOX
+from formsvc.signing.sign import FIELD_NAME, SEAL_BOX, outside_event_loop
 
 from ..helpers import blank_template, fill, pdf_text, people, save_artifact
 from .conftest import pyhanko_status, trust_of
@@ -68,7 +68,8 @@ def test_a_certificate_is_signed_in_a_thread_whose_event_loop_runs(
     async def download() -> Any:
         return client.get(f"/api/v1/certificates/{issued['number']}/pdf", headers=auth)
 
-    response = asyncio.run(download())
+    # in a thread of its own: a browser test before this one may have left its loop running here
+    response = outside_event_loop(lambda: asyncio.run(download()))
     assert response.status_code == 200
     status = pyhanko_status(response.data, trust_of(signing_app))
     assert status.bottom_line, status.pretty_print_details()

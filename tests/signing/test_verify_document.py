@@ -262,6 +262,17 @@ def test_hostile_uploads_get_a_clear_chinese_error_never_a_500(
     assert message in error["msg"] and error["loc"] == ["file"]
 
 
+def test_the_time_a_check_may_take_is_a_setting(signing_app: Flask, client: FlaskClient,
+                                                signed: bytes) -> None:
+    # FORMSVC_DOCUMENT_CHECK_SECONDS: with no time at all even a genuine certificate is refused,
+    # as a hostile one that runs out of time is, with the same clear message
+    signing_app.config["DOCUMENT_CHECK_SECONDS"] = 0.001
+    response = upload(client, signed)
+    assert response.status_code == 422, response.get_data(as_text=True)[:500]
+    [error] = response.get_json()["errors"]
+    assert "过于复杂" in error["msg"] and error["loc"] == ["file"]
+
+
 def test_an_upload_as_a_bare_pdf_body_works_and_other_types_are_refused(
         client: FlaskClient, signed: bytes) -> None:
     response = client.post("/api/v1/verify/document", data=signed, content_type="application/pdf")

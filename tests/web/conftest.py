@@ -59,6 +59,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, font_dir: Path,
         app = make_app(tmp_path, font_dir, monkeypatch, WTF_CSRF_ENABLED=True,
                        PUBLIC_URL="http://127.0.0.1", TESTING=False, JOB_CHUNK_SIZE=8, JOB_WORKERS=2,
                        HEAVY_PER_CLIENT=8, HEAVY_TOTAL=8,
+                       # a loaded test machine can take longer than a real server to check an upload
+                       DOCUMENT_CHECK_SECONDS=60.0,
                        DATABASE_URL=services.copied_sqlite(sqlite_template, tmp_path / "database"))
     with app.app_context():
         create_user(db.session(), *OFFICE_USER, admin=True)
