@@ -159,3 +159,14 @@ def test_the_lock_file_pins_every_declared_dependency_within_its_bounds():
     # every pin carries its hashes, so that pip --require-hashes accepts the file
     pins = re.findall(r"^[A-Za-z0-9_.-]+==.*?(?=^[A-Za-z0-9_.-]+==|\Z)", text, re.MULTILINE | re.DOTALL)
     assert pins and all("--hash=sha256:" in pin for pin in pins)
+
+
+def test_no_virtual_environment_or_link_is_committed():
+    # a .venv link once slipped past a .gitignore entry that matched folders only, and every clean
+    # clone's `make setup` then failed on it
+    tracked = subprocess.run(["git", "ls-files", "-s"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    paths = {line.split("\t", 1)[1]: line.split()[0] for line in tracked}
+    links = [path for path, mode in paths.items() if mode == "120000"]
+    venvs = [path for path in paths if path.split("/")[0] == ".venv"]
+    assert not links and not venvs, (links, venvs)
