@@ -1,5 +1,6 @@
 """Times as people read them: stored in UTC, shown in one zone (TIME_ZONE, Asia/Shanghai unless
-set) on the office pages and in the command line alike."""
+set) on the office pages and in the command line alike; dates as the forms and certificates bear
+them, which are Beijing dates wherever the server runs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 
 from .errors import SetupError
+
+#: the zone of every official date: the notices, the units and the issuing offices are in China, so
+#: "today" (no date later than today, this year, the date a certificate bears) is Beijing's day even on
+#: a server kept in UTC, where from 00:00 to 08:00 Beijing time dt.date.today() is still yesterday;
+#: TIME_ZONE only says how stored times are shown
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> dt.date:
+    """Today's date in Beijing."""
+    return dt.datetime.now(CHINA).date()
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC time (SQLite hands them back without their zone)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def china_date(moment: dt.datetime) -> dt.date:
+    """The Beijing date of a stored time."""
+    return as_utc(moment).astimezone(CHINA).date()
 
 
 def zone(config: Mapping[str, Any] | None = None) -> ZoneInfo:
@@ -25,9 +47,7 @@ def zone(config: Mapping[str, Any] | None = None) -> ZoneInfo:
 
 def local(moment: dt.datetime, config: Mapping[str, Any] | None = None) -> dt.datetime:
     """A stored time in the zone people read times in."""
-    # SQLite hands stored times back without their zone: they are UTC
-    aware = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-    return aware.astimezone(zone(config))
+    return as_utc(moment).astimezone(zone(config))
 
 
 def shown(moment: dt.datetime | None, config: Mapping[str, Any] | None = None) -> str:

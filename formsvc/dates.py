@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
+from .clock import china_today
 from .errors import field_error
 
 _DATE_PATTERNS = (
@@ -49,7 +50,7 @@ def official_date(value: dt.date | None) -> str:
 def _not_in_future(value: dt.date) -> dt.date:
     if value.year < 1900:
         raise field_error("年份不合理：{year}", year=value.year)
-    if value > dt.date.today():
+    if value > china_today():
         raise field_error("不能晚于今天")
     return value
 

@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
+from .clock import china_today
 from .dates import official_date
 from .errors import field_error
 from .text import normalise_text
@@ -75,7 +76,7 @@ def check_resident_id(number: str) -> IdentityCheck:
         birth_date = ric.get_birth_date(number)
     except stdnum_errors.InvalidComponent:
         return IdentityCheck(errors=(*errors, f"中的出生日期 {number[6:14]} 不存在"))
-    if birth_date > dt.date.today() or birth_date.year < 1900:
+    if birth_date > china_today() or birth_date.year < 1900:
         return IdentityCheck(errors=(*errors, f"中的出生日期 {number[6:14]} 不合理"))
     gender = "男" if int(number[16]) % 2 else "女"
     if errors:

@@ -18,7 +18,7 @@ from . import clock, db
 from .db import Base
 from .errors import Conflict, InvalidData, NotFound
 from .registry import tokens
-from .registry.models import Issuer, as_utc
+from .registry.models import Issuer
 from .registry.numbers import secret_digest
 from .registry.scope import WHOLE_REGISTRY, Scope
 
@@ -170,7 +170,7 @@ def start_session(session: Session, account: Account, *, lasts: dt.timedelta) ->
 def resume_session(session: Session, secret: str, *, lasts: dt.timedelta) -> Account | None:
     """The account logged in with secret, or None if that session ended or is older than lasts."""
     row = session.get(LoginSession, secret_digest(secret))
-    if row is None or as_utc(row.created_at) < utcnow() - lasts:
+    if row is None or clock.as_utc(row.created_at) < utcnow() - lasts:
         return None
     return get(session, row.user_id)
 

@@ -6,12 +6,12 @@ runs it, its expert pool, its rules, what it reviewed in the last three years an
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
 from ..boxes import EMPTY_BOX, Continuations, TextBox
+from ..clock import china_today
 from ..contacts import PhoneNumbers
 from ..counts import Count, Year
 from ..documents import Document
@@ -97,7 +97,7 @@ class CommitteeFilingForm(FormModel):
 
 def rules(form: CommitteeFilingForm) -> Findings:
     found = FindingsBuilder()
-    this_year = dt.date.today().year
+    this_year = china_today().year
     first = form.reviews[0].year
     for index, review in enumerate(form.reviews):
         if review.year > this_year:

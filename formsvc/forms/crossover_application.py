@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from ..clock import china_today
 from ..dates import AnyDate, PastDate, parse_date
 from ..documents import Document
 from ..errors import field_error
@@ -60,7 +61,7 @@ def parse_year_month(value: Any) -> str:
         raise field_error("应为年月（如 1986-05 或 1986年5月）")
     if not 1 <= month <= 12:
         raise field_error("月份不存在：{month}", month=month)
-    today = dt.date.today()
+    today = china_today()
     if year < 1900 or (year, month) > (today.year, today.month):
         raise field_error("不合理：{year}年{month}月", year=year, month=month)
     return f"{year:04d}-{month:02d}"
@@ -140,7 +141,7 @@ def _birth_for_check(form: CrossoverApplication) -> dt.date | None:
 
 def eligibility(form: CrossoverApplication, on: dt.date | None = None) -> Eligibility:
     """三(二) for the applicant, as of on (today when not given)."""
-    return crossover_eligibility(form.title_grade, form.title_obtained, on or dt.date.today())
+    return crossover_eligibility(form.title_grade, form.title_obtained, on or china_today())
 
 
 def rules(form: CrossoverApplication) -> Findings:

@@ -5,12 +5,12 @@ styles, the templates are parsed, pyHanko and the signing key are loaded)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 from flask import Flask
 
+from ..clock import china_today
 from ..documents import RenderSettings
 from ..forms.title_history import TitleRecord
 from ..registry.models import STATUS_VALID, utcnow
@@ -30,7 +30,7 @@ def specimen(settings: RegistrySettings) -> CertificateRecord:
     record = TitleRecord.model_validate(json.loads(SPECIMEN.read_text(encoding="utf-8")))
     return CertificateRecord(number=f"{settings.prefix}-SPECIMEN", code="specimen", record=record,
                              level="中级", status=STATUS_VALID, issuing_body=settings.issuing_body,
-                             issued_on=dt.date.today(), issued_by="warm-up", created_at=utcnow())
+                             issued_on=china_today(), issued_by="warm-up", created_at=utcnow())
 
 
 def rehearse(app: Flask) -> None:

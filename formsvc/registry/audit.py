@@ -20,8 +20,9 @@ from flask.cli import AppGroup
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from ..clock import CHINA, as_utc
 from . import batches
-from .models import CHINA, AuditEntry, AuditHead, Certificate, as_utc, utcnow
+from .models import AuditEntry, AuditHead, Certificate, utcnow
 from .paging import PAGE_SIZE, Page, fetch_page
 from .scope import Scope
 
@@ -99,8 +100,9 @@ def actor_name(actor: str) -> str:
 @dataclass(frozen=True)
 class AuditFilter:
     """Which lines the office reads: about one certificate, of one batch (the bulk job's line and
-    its certificates' lines), by one actor, of one action, between two dates (Beijing time,
-    inclusive)."""
+    its certificates' lines), by one actor, of one action, between two dates (inclusive, as days
+    of zone: the zone the office pages show times in, so that a line shown at 00:30 is found under
+    that day)."""
 
     number: str | None = None
     job: str | None = None
@@ -108,10 +110,11 @@ class AuditFilter:
     action: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    zone: dt.tzinfo = CHINA
 
 
-def _china_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), CHINA).astimezone(dt.UTC)
+def _midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
 
 
 def lines(wanted: AuditFilter, *, scope: Scope, actors: Iterable[str] = ()) -> Select[Any]:
@@ -131,9 +134,9 @@ def lines(wanted: AuditFilter, *, scope: Scope, actors: Iterable[str] = ()) -> S
     if wanted.action is not None:
         query = query.where(AuditEntry.action == wanted.action)
     if wanted.start is not None:
-        query = query.where(AuditEntry.at >= _china_midnight(wanted.start))
+        query = query.where(AuditEntry.at >= _midnight(wanted.start, wanted.zone))
     if wanted.end is not None:
-        query = query.where(AuditEntry.at < _china_midnight(wanted.end + dt.timedelta(days=1)))
+        query = query.where(AuditEntry.at < _midnight(wanted.end + dt.timedelta(days=1), wanted.zone))
     if not scope.whole_registry:
         own_numbers = scope.certificates(select(Certificate.number))
         query = query.where(or_(AuditEntry.certificate_number.in_(own_numbers),

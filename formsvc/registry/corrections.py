@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..errors import Conflict, InvalidData, NotFound
 from ..forms.base import FormModel, problems_from
 from ..images import Photo
@@ -93,7 +94,7 @@ def correct(session: Session, number: str, request: CertificateRequest, *, reaso
         row.superseded_by = _PENDING
         session.flush()
         [issued] = issuing._issue_once(session, [request], actor=actor, scope=scope, settings=settings,
-                                       today=today or records.china_today(), batch=None)
+                                       today=today or clock.china_today(), batch=None)
         if not issued.created:
             raise Conflict(f"更正后的数据与已有证书 {issued.certificate.number} 相同", loc=("record",))
         new = issued.certificate

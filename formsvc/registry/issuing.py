@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, undefer
 
+from ..clock import china_today
 from ..errors import Conflict, InvalidData, Loc, Problem
 from ..forms.base import FindingsBuilder, title_of
 from ..forms.title_history import TitleRecord, check_record
@@ -32,7 +33,6 @@ from .records import (
     CertificateRecord,
     RegistrySettings,
     certificate_record,
-    china_today,
     record_values,
 )
 from .scope import Scope

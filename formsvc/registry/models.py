@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -30,21 +29,12 @@ STATUS_TEXT = {STATUS_VALID: "有效", STATUS_REVOKED: "已撤销"}
 
 Timestamp = DateTime(timezone=True)
 
-#: certificates carry the date of the issuing office, which is in China; the office reads times
-#: in Beijing time
-CHINA = ZoneInfo("Asia/Shanghai")
-
 #: the scopes of a token made before tokens had scopes, and of a new one by default
 ALL_SCOPES = "issue read revoke"
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """A stored timestamp as an aware UTC time (SQLite hands them back without their zone)."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Certificate(Base):

@@ -10,24 +10,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
+from ..clock import as_utc, china_date
 from ..dates import official_date
 from ..errors import InvalidData, NotFound
 from ..forms.title_history import TitleRecord
 from . import audit
-from .models import CHINA, STATUS_TEXT, STATUS_VALID, Certificate, as_utc
+from .models import STATUS_TEXT, STATUS_VALID, Certificate
 from .numbers import NumberError, check_prefix, clean_number
 from .scope import Scope
 
 #: the twelve fields of a title record, in the order of the 采集表
 RECORD_FIELDS: tuple[str, ...] = tuple(TitleRecord.model_fields)
-
-
-def china_today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
-
-
-def china_date(moment: dt.datetime) -> dt.date:
-    return as_utc(moment).astimezone(CHINA).date()
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from ..clock import china_date
 from ..dates import official_date
 from ..identity import mask_identity_number
 from .models import STATUS_TEXT, STATUS_VALID, Certificate
 from .numbers import plausible_code, secret_digest
-from .records import checked_number, china_date
+from .records import checked_number
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,15 @@ any change made around the triggers; `flask audit verify` names the first line t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from formsvc import db
+from formsvc.clock import CHINA
 from formsvc.registry import audit
 from formsvc.registry.scope import WHOLE_REGISTRY
 
@@ -122,3 +125,19 @@ def test_a_detail_without_a_chinese_label_is_refused_when_written(session):
 ])
 def test_who_acted_is_named_as_a_person_reads_it(actor, name):
     assert audit.actor_name(actor) == name
+
+
+@pytest.mark.parametrize(("zone", "day"), [(CHINA, dt.date(2026, 12, 2)), (dt.UTC, dt.date(2026, 12, 1))])
+def test_a_day_is_the_day_of_the_zone_the_office_reads_times_in(session, monkeypatch, zone, day):
+    # 16:30 UTC is 00:30 of the next day in Beijing: the office that shows 00:30 finds it on that day
+    monkeypatch.setattr(audit, "utcnow", lambda: dt.datetime(2026, 12, 1, 16, 30, tzinfo=dt.UTC))
+    audit.record(session, "cli", "issue", "HB-ZONE")
+    session.flush()
+
+    def found(on: dt.date) -> list[str | None]:
+        wanted = audit.AuditFilter(number="HB-ZONE", start=on, end=on, zone=zone)
+        lines = session.scalars(audit.lines(wanted, scope=WHOLE_REGISTRY))
+        return [line.certificate_number for line in lines]
+
+    assert found(day) == ["HB-ZONE"]
+    assert found(day - dt.timedelta(days=1)) == found(day + dt.timedelta(days=1)) == []

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from stdnum.iso7064 import mod_37_36
 
-from formsvc import db
+from formsvc import clock, db
 from formsvc.errors import Conflict, InvalidData, NotFound
 from formsvc.forms.title_history import TitleRecord
 from formsvc.registry import audit, issuing, records, revoking, verifying
@@ -167,7 +167,7 @@ def test_revoke_records_date_reason_and_who(session, settings):
     assert revoked.status == "revoked"
     assert revoked.revoke_reason == "以不正当手段取得职称"
     assert revoked.revoked_by == "审核员"
-    assert revoked.revoked_on == records.china_today()
+    assert revoked.revoked_on == clock.china_today()
     lines = audit.entries(session, scope=WHOLE_REGISTRY, number=number)
     assert [e.action for e in lines] == ["revoke", "issue"]
     verification = verifying.verify(session, revoked.code)

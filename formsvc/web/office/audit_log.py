@@ -9,7 +9,7 @@ from typing import Any
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
-from ... import db, users
+from ... import clock, db, users
 from ...errors import InvalidData
 from ...registry import audit, tokens
 from ...registry.audit import AuditFilter, actor_name
@@ -33,7 +33,8 @@ def audit_filter() -> AuditFilter:
     number = filters.text("number", 40)
     wanted = AuditFilter(number=number.upper() if number else None, job=filters.job(),
                          actor=filters.text("operator", 100),
-                         action=filters.choice("action", audit.ACTIONS, "操作"), start=start, end=end)
+                         action=filters.choice("action", audit.ACTIONS, "操作"), start=start, end=end,
+                         zone=clock.zone())
     filters.done()
     return wanted
 
