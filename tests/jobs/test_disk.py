@@ -43,7 +43,7 @@ def test_a_full_disk_mid_job_reports_the_real_count_leaves_no_partial_and_the_jo
         jobs_app, sheet_of, monkeypatch):
     job_id, _ = submit(jobs_app, sheet_of(people(120)), source_name="采集表.xlsx", photos=None,
                        actor="测试", issuer_id=None, start=False)
-    folder = work.folder_of(jobs_app, job_id)
+    folder = files.folder_of(jobs_app, job_id)
     assert not work.run_chunk(jobs_app, job_id, 0)
 
     def disk_full(*_args, **_kwargs):
@@ -98,7 +98,7 @@ def test_outputs_are_removed_after_the_retention_days_and_the_job_row_stays(jobs
                        actor="测试", issuer_id=None, start=False)
     assert work.run_chunk(jobs_app, job_id, 0)
     assert work.finish(jobs_app, job_id)
-    folder = work.folder_of(jobs_app, job_id)
+    folder = files.folder_of(jobs_app, job_id)
     assert files.expire(jobs_app) == [] and folder.exists()
     with jobs_app.app_context(), db.own_session(jobs_app) as session:
         session.execute(update(Job).where(Job.id == job_id)
