@@ -144,6 +144,15 @@ async function start(page) {
     frame.addEventListener('load', (event) => {
       if (state.previewed === null) return;
       const time = new Date().toLocaleTimeString('zh-CN', { hour12: false });
+      // a refused preview (422, 429, 403) is this site's error page in the frame, not a PDF
+      const refusal = event.target.contentDocument?.querySelector('body.preview-error');
+      if (refusal) {
+        const reason = refusal.querySelector('li')?.textContent || '';
+        previewStatus.textContent = `预览未生成（${time}）${reason ? `：${reason}` : ''}`;
+        state.previewed = null;  // the same data may be previewed again once the reason is gone
+        delete event.target.dataset.updated;
+        return;
+      }
       previewStatus.textContent = `预览已更新（${time}）`;
       event.target.dataset.updated = time;
     });

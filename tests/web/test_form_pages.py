@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from formsvc.errors import RateLimited
 from formsvc.forms import FORMS
 from formsvc.forms.tabular import columns
+from formsvc.web.slots import slot
 
 from ..helpers import blank_template, fill, flat, pdf_text, sample_rows, save_artifact, screenshot
 from .a11y import check_page
@@ -117,6 +121,27 @@ def test_post_quota_inconsistency_is_a_warning_beside_the_field(page, live_serve
     assert download_info.value.suggested_filename.endswith(".xlsx")
     screenshot(page, "form-post-quota-warning")
     check_page(page, response)
+
+
+def test_a_refused_preview_says_why_rather_than_updated(page, live_server):
+    """When every render slot is taken the frame shows the server's reason, and so does the status
+    line; once a slot is free the same data preview again."""
+    status = page.locator("[data-preview-status]")
+    with contextlib.ExitStack() as others:
+        for index in itertools.count():  # other clients' renders, until the server is full
+            try:
+                others.enter_context(slot(live_server.app, f"192.0.2.{index}"))
+            except RateLimited:
+                break
+        page.goto(live_server("/forms/pledge"))
+        page.get_by_role("button", name="载入样例").click()
+        expect(status).to_contain_text("预览未生成")
+        expect(status).to_contain_text("服务器正忙")
+        assert "预览已更新" not in status.inner_text()
+        assert page.locator("[data-preview-frame]").get_attribute("data-updated") is None
+    page.get_by_role("button", name="载入样例").click()
+    expect(status).to_contain_text("预览已更新")
+    expect(page.locator("[data-preview-frame]")).to_have_attribute("data-updated", re.compile(r"\d"))
 
 
 @pytest.mark.parametrize("form_id", list(FORMS))
