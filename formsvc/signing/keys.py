@@ -30,6 +30,7 @@ from pyhanko.sign.signers import SimpleSigner
 
 from ..config import write_private
 from ..errors import SetupError
+from .prepared import PreparedSigner
 
 #: where the trial key lives, inside the instance folder
 TRIAL_DIR = "signing"
@@ -230,7 +231,8 @@ def load_key(path: str | Path, passphrase: bytes | None, *, trust_anchor_files: 
     if not any(a.subject == issuer for a in anchors) and not any(c.subject == issuer for c in chain):
         raise SetupError(f"签名证书的签发者（{issuer.human_friendly}）不在信任的根证书中："
                          "请用 FORMSVC_TRUST_ANCHORS 指定签发它的 CA 证书")
-    return SigningKey(signer, signer.signing_cert, tuple(anchors), str(path), trial)
+    # the same signer, with the parts of its CMS that are alike for every certificate made once
+    return SigningKey(PreparedSigner(signer), signer.signing_cert, tuple(anchors), str(path), trial)
 
 
 def trial_anchor_files(instance_path: str | Path) -> list[str]:
