@@ -27,7 +27,7 @@ from flask import Flask
 from .. import db
 from ..errors import FormsvcError, InvalidData, Problem
 from ..registry.scope import Scope
-from . import files, warmup, work
+from . import files, memory, warmup, work
 from .plan import check, pending_chunks, stage
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ def _init_worker(config: dict[str, Any], instance_path: str, parent: int) -> Non
     except Exception:
         # a rehearsal that fails leaves the first chunk slower, and the real render says why
         log.exception("job pool worker: rehearsing a certificate failed")
+    memory.give_back()  # the rehearsal's first layout leaves most of its pages free
 
 
 def _ready() -> int:

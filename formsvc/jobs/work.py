@@ -29,6 +29,7 @@ from ..registry.records import RegistrySettings
 from ..registry.scope import Scope
 from ..render.compose import StreamingPdfWriter, single_pages
 from ..signing import signed_pdf
+from . import memory
 from .files import ensure_free_space, folder_of, private, private_file, remove_inputs, write_atomically
 from .models import DONE, FAILED, RUNNING, STATE_TEXT, UNFINISHED, Job, JobChunk
 from .plan import read_chunk
@@ -202,6 +203,7 @@ def run_chunk(app: Flask, job_id: str, index: int) -> bool:
             return False
         if not chunk.finished:
             _issue_and_print(app, session, job, chunk)
+            memory.give_back()  # what the chunk's layout left free (jobs/memory.py)
         return not session.scalar(select(exists().where(
             and_(JobChunk.job_id == job_id, JobChunk.finished.is_(False)))))
 
