@@ -61,9 +61,10 @@ def __getattr__(name: str) -> Any:
     if name == "celery":
         from .. import create_app
         from ..errors import SetupError
-        from .runners import CeleryRunner, runner_for
+        from .runners import CeleryRunner, runner_for, worker_process
 
         app = create_app()
+        worker_process()
         runner = runner_for(app)
         if not isinstance(runner, CeleryRunner):
             raise SetupError("FORMSVC_CELERY_BROKER_URL 未设置：Celery 工作进程需要 Redis 等消息队列")

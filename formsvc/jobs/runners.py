@@ -27,6 +27,7 @@ from flask import Flask
 from .. import db
 from ..errors import FormsvcError, InvalidData, Problem
 from ..registry.scope import Scope
+from ..render import subsetting
 from . import files, memory, warmup, work
 from .plan import check, pending_chunks, stage
 
@@ -83,12 +84,20 @@ def _init_worker(config: dict[str, Any], instance_path: str, parent: int) -> Non
     # a pool worker renders chunks and nothing else: resuming jobs is the serving processes'
     # part, and a pool of its own would have workers start pools without end
     _worker_app = create_app({**config, "JOB_RESUME": False, "JOB_POOL": False})
+    worker_process()
     try:
         warmup.rehearse(_worker_app)
     except Exception:
         # a rehearsal that fails leaves the first chunk slower, and the real render says why
         log.exception("job pool worker: rehearsing a certificate failed")
     memory.give_back()  # the rehearsal's first layout leaves most of its pages free
+
+
+def worker_process() -> None:
+    """What makes a process one that renders chunks and nothing else (a pool or Celery worker):
+    fonts subset by WeasyPrint, without faces prepared for one-page forms (30 MB less each;
+    render/subsetting.py says why)."""
+    subsetting.keep_prepared_faces(False)
 
 
 def _ready() -> int:

@@ -45,6 +45,23 @@ class _Prepared:
 
 _prepared: dict[tuple[int, int, int], _Prepared] = {}
 _lock = threading.Lock()
+#: whether faces are prepared in this process (keep_prepared_faces)
+_keeping = True
+
+
+def keep_prepared_faces(keep: bool) -> None:
+    """Whether this process prepares faces (the default) or leaves all subsetting to WeasyPrint.
+
+    A prepared face takes about 14 MB for each 3 MB face (its bytes and HarfBuzz's preprocessed
+    tables), some 40 MB for the certificate's three faces. A bulk job's worker subsets each face
+    only twice per chunk of fifty certificates, where preparing saves nothing measurable
+    (benchmarks/bench_bulk.py, process time per certificate within noise), so it does without
+    and each worker holds 30 MB less."""
+    global _keeping
+    with _lock:
+        _keeping = keep
+        if not keep:
+            _prepared.clear()
 
 
 def prepared(hb_face: Any, *, make: bool = True) -> _Prepared | None:
@@ -53,7 +70,7 @@ def prepared(hb_face: Any, *, make: bool = True) -> _Prepared | None:
     blob = harfbuzz.hb_face_reference_blob(hb_face)
     length = ffi.new("unsigned int *")
     data = harfbuzz.hb_blob_get_data(blob, length)
-    if data == ffi.NULL or not 0 < length[0] <= MAX_PREPARED_BYTES:
+    if not _keeping or data == ffi.NULL or not 0 < length[0] <= MAX_PREPARED_BYTES:
         harfbuzz.hb_blob_destroy(blob)
         return None
     key = (int(ffi.cast("uintptr_t", data)), int(length[0]), harfbuzz.hb_face_get_index(hb_face))

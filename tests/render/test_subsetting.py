@@ -61,3 +61,20 @@ def test_each_face_is_read_once_per_process(client):
     assert prepared
     client.post("/api/v1/forms/pledge/render?format=pdf", json=data)
     assert subsetting._prepared == prepared
+
+
+def test_a_bulk_worker_keeps_no_prepared_face_and_embeds_the_same_glyphs(client):
+    data = sample("pledge")
+    url = "/api/v1/forms/pledge/render?format=pdf"
+    prepared = client.post(url, json=data).data
+    subsetting.keep_prepared_faces(False)  # as jobs/runners.worker_process does
+    try:
+        assert not subsetting._prepared
+        alone = client.post(url, json=data).data
+        assert not subsetting._prepared
+    finally:
+        subsetting.keep_prepared_faces(True)
+    mine, reference = embedded_fonts(alone), embedded_fonts(prepared)
+    assert set(mine) == set(reference)
+    for name, font in mine.items():
+        assert glyph_programs(font) == glyph_programs(reference[name]), name
