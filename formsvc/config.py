@@ -39,6 +39,7 @@ ENVIRONMENT: dict[str, tuple[str, type]] = {
     "FORMSVC_SIGNING_PASSPHRASE": ("SIGNING_PASSPHRASE", str),
     "FORMSVC_SIGNING_PASSPHRASE_FILE": ("SIGNING_PASSPHRASE_FILE", str),
     "FORMSVC_TRUST_ANCHORS": ("TRUST_ANCHORS", str),
+    "FORMSVC_SIGNING_CRLS": ("SIGNING_CRLS", str),
     "FORMSVC_TSA_URL": ("TSA_URL", str),
     "FORMSVC_HEAVY_PER_CLIENT": ("HEAVY_PER_CLIENT", int),
     "FORMSVC_HEAVY_TOTAL": ("HEAVY_TOTAL", int),
@@ -106,6 +107,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SIGNING_PASSPHRASE_FILE": None,
         # extra CA certificates (PEM/DER files, separated by os.pathsep) verification trusts
         "TRUST_ANCHORS": None,
+        # CRLs (PEM/DER files, os.pathsep between them) of the signing key's chain, embedded in
+        # each certificate PDF for PAdES B-LT; the trial key's CA issues its own
+        "SIGNING_CRLS": None,
         # RFC 3161 timestamp authority: signatures become PAdES B-T
         "TSA_URL": None,
         # renders and imports at once (web/slots.py): per client address, and in all; as many

@@ -13,6 +13,7 @@ from ..errors import ServiceUnavailable
 from ..registry.records import CertificateRecord, RegistrySettings
 from .archive import embedded_data
 from .keys import SigningKey, from_config
+from .revocation import RevokedSigningKey
 from .sign import sign_certificate, timestamper_for
 
 EXTENSION = "formsvc.signing"
@@ -36,6 +37,10 @@ def signed_pdf(certificate: CertificateRecord, settings: RegistrySettings, pdf: 
         # B-T was asked for: a certificate without its timestamp is not handed out instead
         app.logger.warning("timestamp authority %s did not answer", app.config.get("TSA_URL"))
         raise ServiceUnavailable("时间戳服务暂时无法访问，证书未能签名：请稍后再试") from None
+    except RevokedSigningKey as error:
+        # nothing is handed out signed with a key its CA has revoked
+        app.logger.error("%s", error)
+        raise ServiceUnavailable("签名证书已被吊销，证书未能签名：请联系管理员更换签名密钥") from None
 
 
 def init_app(app: Flask) -> None:

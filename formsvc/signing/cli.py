@@ -1,4 +1,5 @@
-"""Flask commands: signing init (a trial CA and signing certificate), signing show."""
+"""Flask commands: signing init (a trial CA and signing certificate), signing revoke (in the trial
+CA's CRL), signing show."""
 
 from __future__ import annotations
 
@@ -29,6 +30,25 @@ def init_command(name: str) -> None:
     click.echo(f"信任的根证书（查验用，可分发）：{path.parent / keys.TRIAL_CA}")
     if current_app.config.get("SIGNING_KEY"):
         click.echo("注意：已配置 FORMSVC_SIGNING_KEY，服务使用该密钥而不是试用密钥", err=True)
+
+
+@signing_cli.command("revoke")
+@click.argument("serial")
+def revoke_command(serial: str) -> None:
+    """在试用根证书的吊销列表中吊销序列号为 SERIAL（十六进制）的证书。
+
+    查验时，由它签名的证书显示“签名证书已被吊销”；它不再签名任何证书。
+    """
+    from .revocation import revoke_trial
+
+    try:
+        number = int(serial.replace(":", ""), 16)
+    except ValueError:
+        raise click.BadParameter("序列号应为十六进制数字", param_hint="SERIAL") from None
+    if not (Path(current_app.instance_path) / keys.TRIAL_DIR / keys.TRIAL_CA_KEY).exists():
+        raise click.ClickException("实例目录中没有试用根证书：真实 CA 签发的证书请由该 CA 吊销")
+    revoke_trial(current_app.instance_path, number)
+    click.echo(f"已吊销序列号 {number:x}；新的吊销列表：{Path(current_app.instance_path) / keys.TRIAL_DIR}")
 
 
 @signing_cli.command("show")

@@ -82,7 +82,16 @@ class DocumentCheck:
     signer_issuer: str | None = None
     signing_time: dt.datetime | None = None
     timestamp: dt.datetime | None = None
+    #: the PAdES baseline level reached: B-B, B-T, B-LT
+    level: str | None = None
+    #: revocation checked offline from the file's embedded validation data (B-LT), and against
+    #: the issuer's current CRL the service holds; when the signing certificate was revoked
+    revocation_offline: bool = False
+    revocation_issuer_list: bool = False
+    revoked_on: dt.datetime | None = None
     integrity: str = UNKNOWN
+    #: nothing but validation data (a DSS) was added after the signature
+    validation_update: bool = False
     changes: tuple[Change, ...] = ()
     record_found: bool = False
     record_problem: str | None = None
@@ -125,11 +134,30 @@ class DocumentCheck:
             text += f"，签名时间 {self.signing_time:%Y-%m-%d %H:%M:%S} UTC"
         if self.timestamp:
             text += f"，可信时间戳 {self.timestamp:%Y-%m-%d %H:%M:%S} UTC"
+        if self.level:
+            text += f"，PAdES {self.level}"
+        if self.revoked_on is not None:
+            text += f"；签名证书已于 {self.revoked_on:%Y-%m-%d %H:%M:%S} UTC 被签发机构吊销，签名不再可信"
+            return text
         text += "；证书链可信" if self.trusted else "；签名者的证书不受信任（不是本服务的签发机构签发的）"
-        return text
+        return text + self.revocation_summary()
+
+    def revocation_summary(self) -> str:
+        if self.signature != VALID:
+            return ""
+        checked = []
+        if self.revocation_offline:
+            checked.append("已用文件内嵌的验证数据离线核对")
+        if self.revocation_issuer_list:
+            checked.append("已用签发机构当前的吊销列表核对")
+        if not checked:
+            return "；吊销状态：未核对（文件中没有可用的验证数据，也没有签发机构的吊销列表）"
+        return "；吊销状态：" + "，".join(checked) + "，未被吊销"
 
     def integrity_summary(self) -> str:
         text = f"完整性：{INTEGRITY_TEXT[self.integrity]}"
+        if self.validation_update:
+            text += "（其后仅追加了长期验证数据，属允许的更新）"
         if self.changes:
             text += "：" + "；".join(c.summary() for c in self.changes)
         if self.record_changed:
@@ -168,11 +196,19 @@ class DocumentCheck:
                 "issuer": self.signer_issuer,
                 "signing_time": self.signing_time.isoformat() if self.signing_time else None,
                 "timestamp": self.timestamp.isoformat() if self.timestamp else None,
+                "level": self.level,
+                "revocation": {
+                    "checked_offline": self.revocation_offline,
+                    "checked_issuer_list": self.revocation_issuer_list,
+                    "revoked": self.revoked_on is not None,
+                    "revoked_on": self.revoked_on.isoformat() if self.revoked_on else None,
+                },
             },
             "integrity": {
                 "state": self.integrity,
                 "state_text": INTEGRITY_TEXT[self.integrity],
                 "record_changed": self.record_changed,
+                "validation_update": self.validation_update,
                 "changes": [{"revision": c.revision, "summary": c.summary(),
                              "objects": [{"id": n, "kind": k, "new": new} for n, k, new in c.objects]}
                             for c in self.changes],

@@ -31,6 +31,7 @@ from pyhanko.sign.signers import SimpleSigner
 from ..config import write_private
 from ..errors import SetupError
 from .prepared import PreparedSigner
+from .revocation import ValidationSource, configured_crl_files, read_files, trial_crl
 
 #: where the trial key lives, inside the instance folder
 TRIAL_DIR = "signing"
@@ -53,6 +54,8 @@ class SigningKey:
     trust_anchors: tuple[asn1_x509.Certificate, ...]
     source: str
     trial: bool
+    #: the chain and CRLs embedded for B-LT; None: signed B-B/B-T only
+    validation: ValidationSource | None = None
 
     @property
     def subject(self) -> str:
@@ -61,8 +64,10 @@ class SigningKey:
     def summary(self) -> str:
         kind = "试用密钥（测试/样章，不可用于正式证书）" if self.trial else "签名密钥"
         anchors = "；".join(a.subject.human_friendly for a in self.trust_anchors)
-        return f"{kind} {self.source}：{self.subject}，有效期至 " \
-               f"{self.certificate.not_valid_after:%Y-%m-%d}；信任的根证书：{anchors}"
+        why_not = self.validation.why_not() if self.validation is not None else "未配置吊销列表"
+        level = "PAdES B-LT（嵌入证书链与吊销列表）" if why_not is None else f"PAdES B-B/B-T（{why_not}）"
+        return f"{kind} {self.source}：{self.subject}，序列号 {self.certificate.serial_number:x}，有效期至 " \
+               f"{self.certificate.not_valid_after:%Y-%m-%d}；信任的根证书：{anchors}；签名级别：{level}"
 
 
 def _fit(text: str, limit: int = 64) -> str:
@@ -113,9 +118,14 @@ def _trial_ca(folder: Path, name: str) -> tuple[ec.EllipticCurvePrivateKey, x509
                                                   serialization.NoEncryption()))
         if not cert_path.exists():
             write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM))
-    key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+    return load_trial_ca(folder)
+
+
+def load_trial_ca(folder: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """The trial CA's key and certificate in folder (the instance's signing folder)."""
+    key = serialization.load_pem_private_key((folder / TRIAL_CA_KEY).read_bytes(), None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
-    return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
+    return key, x509.load_pem_x509_certificate((folder / TRIAL_CA).read_bytes())
 
 
 def create_trial(instance_path: str | Path, name: str, *, replace: bool = False) -> Path:
@@ -198,11 +208,12 @@ def _self_signed(certificate: asn1_x509.Certificate) -> bool:
 
 
 def load_key(path: str | Path, passphrase: bytes | None, *, trust_anchor_files: Sequence[str] = (),
-             trial: bool = False) -> SigningKey:
+             trial: bool = False, crls: Any = None, crl_origin: str = "") -> SigningKey:
     """The key in a PKCS#12 file, or SetupError saying why it cannot be used (never the passphrase).
 
     Trust anchors: the given PEM/DER files, and the self-signed CAs the file carries; at least one
-    must have issued the signing certificate, or no verification could ever trust it.
+    must have issued the signing certificate, or no verification could ever trust it. crls, if
+    given, returns the CRLs' bytes for B-LT (revocation.ValidationSource).
     """
     path = Path(path)
     try:
@@ -231,8 +242,10 @@ def load_key(path: str | Path, passphrase: bytes | None, *, trust_anchor_files: 
     if not any(a.subject == issuer for a in anchors) and not any(c.subject == issuer for c in chain):
         raise SetupError(f"签名证书的签发者（{issuer.human_friendly}）不在信任的根证书中："
                          "请用 FORMSVC_TRUST_ANCHORS 指定签发它的 CA 证书")
+    validation = ValidationSource(signer.signing_cert, chain, anchors, crls, crl_origin) if crls else None
     # the same signer, with the parts of its CMS that are alike for every certificate made once
-    return SigningKey(PreparedSigner(signer), signer.signing_cert, tuple(anchors), str(path), trial)
+    return SigningKey(PreparedSigner(signer), signer.signing_cert, tuple(anchors), str(path), trial,
+                      validation)
 
 
 def trial_anchor_files(instance_path: str | Path) -> list[str]:
@@ -244,8 +257,16 @@ def from_config(config: Mapping[str, Any], instance_path: str | Path) -> Signing
     """The configured key (SIGNING_KEY), else the instance's trial key, made if missing."""
     anchors = _anchor_files(config.get("TRUST_ANCHORS"))
     if config.get("SIGNING_KEY"):
-        return load_key(config["SIGNING_KEY"], _passphrase(config), trust_anchor_files=anchors)
-    path = create_trial(instance_path, config["ISSUING_BODY"])
+        crl_files = configured_crl_files(config.get("SIGNING_CRLS"))
+        return load_key(config["SIGNING_KEY"], _passphrase(config), trust_anchor_files=anchors,
+                        crls=read_files(crl_files) if crl_files else None,
+                        crl_origin="FORMSVC_SIGNING_CRLS")
+    return load_trial(instance_path, config["ISSUING_BODY"], anchors)
+
+
+def load_trial(instance_path: str | Path, name: str, anchors: Sequence[str] = ()) -> SigningKey:
+    """The instance's trial key (made if missing), with the trial CA's CRL for B-LT."""
+    path = create_trial(instance_path, name)
     passphrase = (path.parent / TRIAL_PASSPHRASE).read_bytes().strip()
-    return load_key(path, passphrase, trust_anchor_files=anchors + trial_anchor_files(instance_path),
-                    trial=True)
+    return load_key(path, passphrase, trust_anchor_files=[*anchors, *trial_anchor_files(instance_path)],
+                    trial=True, crls=lambda: [trial_crl(path.parent)], crl_origin="试用根证书的吊销列表")

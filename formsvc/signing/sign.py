@@ -1,5 +1,7 @@
 """PAdES signatures on certificate PDFs (pyHanko): B-B always, B-T with an RFC 3161 timestamp
-when TSA_URL is set, the validation data (the chain) embedded for B-LT.
+when TSA_URL is set, and B-LT when the chain and its CRLs are at hand (revocation.py): they go
+into the document's DSS in an update of their own after the signature, which verifiers accept as
+a permitted change (pyHanko's difference analysis: ModificationLevel.LTA_UPDATES).
 
 Each certificate is one incremental update over the rendered page: the PDF/A-3b parts and
 certificate.json (archive.py), then the signature, whose widget lies over the seal, so that
@@ -18,10 +20,12 @@ from typing import Any, TypeVar
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.stamp import StaticStampStyle
 
 from .archive import make_archival
 from .keys import SigningKey
+from .revocation import ValidationData
 
 T = TypeVar("T")
 
@@ -64,7 +68,20 @@ def sign_certificate(pdf: bytes, data: Mapping[str, Any], key: SigningKey, *,
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=0, box=SEAL_BOX),
     )
     reserved = reserved_bytes(key, timestamped=timestamper is not None)
-    return outside_event_loop(lambda: signer.sign_pdf(writer, bytes_reserved=reserved).getvalue())
+    # asked before signing: a revoked signing key (RevokedSigningKey) signs nothing
+    validation = key.validation.current() if key.validation is not None else None
+    signed = outside_event_loop(lambda: signer.sign_pdf(writer, bytes_reserved=reserved))
+    if validation is not None:
+        embed_validation_data(signed, validation)
+    return signed.getvalue()
+
+
+def embed_validation_data(signed: io.BytesIO, data: ValidationData) -> None:
+    """Append data as the DSS of the signed document in signed (B-LT), in place.
+
+    No VRI entry: it is optional (ETSI EN 319 142-1) and would tie the same data to each
+    signature by hash; the DSS alone is what validators read."""
+    DocumentSecurityStore.add_dss(signed, None, certs=data.certificates, crls=data.crls)
 
 
 def reserved_bytes(key: SigningKey, *, timestamped: bool) -> int:

@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from asn1crypto.crl import CertificateList
+from asn1crypto.x509 import Name
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,7 @@ from .document_report import (
     DocumentCheck,
     FieldCheck,
 )
+from .revocation import revocation_of
 
 #: the largest upload looked at; a certificate PDF is about 100–200 KB
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -108,26 +111,44 @@ def _moment(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
-def _signature_part(facts: Mapping[str, Any]) -> dict[str, Any]:
+def _revocation(signature: Mapping[str, Any], crls: Sequence[CertificateList]) -> dict[str, Any]:
+    """What is known of the signing certificate's revocation: from the file's own validation data
+    (checked offline by the inspector, as of signing), and from the issuer's CRLs the service holds
+    now (a key revoked after it signed)."""
+    embedded = signature["revocation"]
+    issuer = base64.b64decode(signature["issuer_name"])
+    current = [c for c in crls if c.issuer.dump() == issuer]
+    listed = revocation_of(current, Name.load(issuer), int(signature["serial"], 16)) if current else None
+    dates = [d for d in (_moment(embedded.get("revoked_on")), listed[0] if listed else None) if d]
+    return {"revocation_offline": bool(embedded["checked"]), "revocation_issuer_list": bool(current),
+            "revoked_on": min(dates) if dates else None}
+
+
+def _signature_part(facts: Mapping[str, Any], crls: Sequence[CertificateList]) -> dict[str, Any]:
     signatures = facts["signatures"]
     if not signatures:
         return {"signature": MISSING}
-    # the last signature speaks for the file: it covers everything before it
+    # the last signature speaks for the file: it covers everything before it, and what it allows
+    # after it (validation data for B-LT) changes nothing it signed
     last = signatures[-1]
     intact = last["intact"] and last["valid"]
     if not intact:
         integrity = BROKEN
-    elif last["coverage"] == "ENTIRE_FILE":
+    elif last["covers_file"]:
         integrity = UNMODIFIED
     else:
         integrity = MODIFIED
+    revocation = _revocation(last, crls) if intact else {}
     changes = tuple(
         Change(c["revision"], tuple((o["id"], o["kind"], o["new"]) for o in c["objects"]))
         for c in facts["changes"]
     ) if integrity == MODIFIED else ()
     return {
         "signature": VALID if intact else INVALID,
-        "trusted": bool(last["trusted"]) and intact,
+        "trusted": bool(last["trusted"]) and intact and revocation.get("revoked_on") is None,
+        "level": last["level"] if intact else None,
+        "validation_update": integrity == UNMODIFIED and last["coverage"] != "ENTIRE_FILE",
+        **revocation,
         "signer": last["signer"],
         "signer_issuer": last["issuer"],
         "signing_time": _moment(last["signing_time"]),
@@ -179,12 +200,13 @@ def _fields(embedded: Mapping[str, Any], registry: Verification,
 
 
 def check_document(data: bytes, anchors: Sequence[bytes], connection: Session | Connection,
-                   deadline: float = DEADLINE_SECONDS) -> DocumentCheck:
+                   deadline: float = DEADLINE_SECONDS, crls: Sequence[CertificateList] = ()
+                   ) -> DocumentCheck:
     """The DocumentCheck of an uploaded PDF; UnreadableUpload (or PayloadTooLarge) if it cannot
-    be checked at all."""
+    be checked at all. crls: the issuer's current CRLs, for a file that embeds none."""
     precheck(data)
     facts = read_facts(data, anchors, deadline)
-    found = _signature_part(facts)
+    found = _signature_part(facts, crls)
     found["record_changed"] = bool(facts.get("record_changed")) and found["signature"] == VALID
     embedded, problem = _embedded_data(facts)
     if embedded is None:

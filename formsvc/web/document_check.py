@@ -45,9 +45,12 @@ def uploaded_pdf() -> bytes:
 
 def checked() -> DocumentCheck:
     data = uploaded_pdf()
-    anchors = [a.dump() for a in signing_key().trust_anchors]
+    key = signing_key()
+    anchors = [a.dump() for a in key.trust_anchors]
+    crls = key.validation.crls_now() if key.validation is not None else []
     with db.engine_for(current_app).connect() as connection:
-        return check_document(data, anchors, connection, current_app.config["DOCUMENT_CHECK_SECONDS"])
+        return check_document(data, anchors, connection, current_app.config["DOCUMENT_CHECK_SECONDS"],
+                              crls)
 
 
 @bp.post("/api/v1/verify/document")

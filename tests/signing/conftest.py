@@ -19,6 +19,7 @@ from pyhanko_certvalidator import ValidationContext
 from formsvc import db
 from formsvc.registry import tokens
 from formsvc.signing import signing_key
+from formsvc.signing.inspect import covers_file
 from formsvc.signing.sign import outside_event_loop
 
 from ..helpers import SEAL, make_app, record_data
@@ -75,3 +76,9 @@ def pyhanko_status(pdf: bytes, context: ValidationContext) -> PdfSignatureStatus
     # outside any running event loop: a browser test before this one in the same process leaves
     # Playwright's loop running, and pyHanko's synchronous API calls asyncio.run
     return outside_event_loop(lambda: validate_pdf_signature(signatures[0], context))
+
+
+def covers(status: PdfSignatureStatus) -> bool:
+    """The signature speaks for the whole file (the service's own rule, on pyHanko's status): it
+    covers every byte, or only validation data (B-LT) follow it."""
+    return covers_file(status.coverage.name, status.modification_level.name)

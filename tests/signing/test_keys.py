@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from formsvc.errors import SetupError
-from formsvc.signing import keys, signing_key
+from formsvc.signing import keys, revocation, signing_key
 
 from ..helpers import make_app
 from .conftest import issue, pyhanko_status, trust_of
@@ -25,7 +25,9 @@ def test_the_trial_key_is_made_at_first_start_private_and_marked(signing_app: Fl
     assert "测试/样章" in key.subject and "样章" in key.summary()
     folder = Path(signing_app.instance_path) / keys.TRIAL_DIR
     made = sorted(p.name for p in folder.iterdir())
-    assert made == sorted([keys.TRIAL_KEY, keys.TRIAL_PASSPHRASE, keys.TRIAL_CA_KEY, keys.TRIAL_CA])
+    # the CRL: issued by the trial CA when the validation data are first asked for (summary does)
+    assert made == sorted([keys.TRIAL_KEY, keys.TRIAL_PASSPHRASE, keys.TRIAL_CA_KEY, keys.TRIAL_CA,
+                           revocation.TRIAL_CRL])
     for path in folder.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     # trust goes to the CA, not to the signing certificate
