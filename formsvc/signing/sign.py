@@ -20,11 +20,11 @@ from typing import Any, TypeVar
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
-from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.stamp import StaticStampStyle
 
 from .archive import make_archival
 from .keys import SigningKey
+from .ltv import PreparedValidation, append_validation
 from .revocation import ValidationData
 
 T = TypeVar("T")
@@ -72,16 +72,22 @@ def sign_certificate(pdf: bytes, data: Mapping[str, Any], key: SigningKey, *,
     validation = key.validation.current() if key.validation is not None else None
     signed = outside_event_loop(lambda: signer.sign_pdf(writer, bytes_reserved=reserved))
     if validation is not None:
-        embed_validation_data(signed, validation)
+        # the catalog as the signed revision wrote it, which the DSS update rewrites
+        append_validation(signed, writer.root, writer.root_ref, prepared_validation(validation))
     return signed.getvalue()
 
 
-def embed_validation_data(signed: io.BytesIO, data: ValidationData) -> None:
-    """Append data as the DSS of the signed document in signed (B-LT), in place.
+_prepared: list[PreparedValidation] = []
+
+
+def prepared_validation(data: ValidationData) -> PreparedValidation:
+    """data as PDF streams, made once for all the certificates signed with them.
 
     No VRI entry: it is optional (ETSI EN 319 142-1) and would tie the same data to each
     signature by hash; the DSS alone is what validators read."""
-    DocumentSecurityStore.add_dss(signed, None, certs=data.certificates, crls=data.crls)
+    if not _prepared or _prepared[-1].data is not data:
+        _prepared[:] = [PreparedValidation(data)]
+    return _prepared[-1]
 
 
 def reserved_bytes(key: SigningKey, *, timestamped: bool) -> int:

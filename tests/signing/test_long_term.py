@@ -11,6 +11,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from asn1crypto import x509 as asn1_x509
 from flask import Flask
@@ -23,9 +24,10 @@ from pyhanko_certvalidator import ValidationContext
 
 from formsvc import db
 from formsvc.signing import keys, revocation, signing_key
-from formsvc.signing.sign import embed_validation_data, outside_event_loop, sign_certificate
+from formsvc.signing.sign import outside_event_loop, sign_certificate
 from formsvc.signing.verify_document import check_document
 
+from .conftest import pyhanko_status, trust_of
 from .test_verify_document import checked, record_in, unsigned_prefix
 
 
@@ -39,6 +41,9 @@ def embedded_certificates(dss: DocumentSecurityStore) -> list[asn1_x509.Certific
 
 def test_a_certificate_validates_offline_from_its_embedded_data_and_the_root_alone(
         signing_app: Flask, signed: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    # qpdf reads the update's cross-reference section as it is, with nothing to recover
+    with pikepdf.open(io.BytesIO(signed), attempt_recovery=False) as document:
+        assert document.check_pdf_syntax() == [] and "/DSS" in document.Root
     reader = PdfFileReader(io.BytesIO(signed))
     dss = DocumentSecurityStore.read_dss(reader)
     assert len(dss.crls) == 1 and len(dss.certs) == 2  # the signing certificate and the trial CA
@@ -105,13 +110,24 @@ def test_a_file_whose_embedded_crl_lists_its_signer_is_reported_revoked_offline(
     plain = io.BytesIO(sign_certificate(unsigned_prefix(signed), record_in(signed),
                                         keys.SigningKey(key.signer, key.certificate, key.trust_anchors,
                                                         key.source, key.trial)))
-    embed_validation_data(plain, revocation.ValidationData(
-        (key.certificate, trial_root(signing_app)), tuple(crls), revocation.next_update(crls[0])))
+    DocumentSecurityStore.add_dss(plain, None, certs=[key.certificate, trial_root(signing_app)], crls=crls)
     with signing_app.app_context(), db.engine_for(signing_app).connect() as connection:
         # no CRL from the service: the file's own data say it
         result = check_document(plain.getvalue(), [a.dump() for a in key.trust_anchors], connection)
     assert result.revoked_on is not None and result.revocation_offline and not result.trusted
     assert "被签发机构吊销" in result.summary()
+
+
+def test_a_file_with_a_cross_reference_stream_gets_its_validation_data_from_pyhanko(
+        signing_app: Flask, signed: bytes) -> None:
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(unsigned_prefix(signed))) as document:
+        document.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    assert b"/XRef" in out.getvalue()
+    again = sign_certificate(out.getvalue(), record_in(signed), signing_key(signing_app))
+    reader = PdfFileReader(io.BytesIO(again))
+    assert len(DocumentSecurityStore.read_dss(reader).crls) == 1
+    assert pyhanko_status(again, trust_of(signing_app)).bottom_line
 
 
 def test_without_revocation_data_it_signs_b_b_and_says_why_once(
