@@ -90,8 +90,8 @@ class DocumentCheck:
     revocation_issuer_list: bool = False
     revoked_on: dt.datetime | None = None
     integrity: str = UNKNOWN
-    #: nothing but validation data (a DSS) was added after the signature
-    validation_update: bool = False
+    #: the revisions after the signature that added validation data (a DSS) and nothing else
+    validation_updates: tuple[int, ...] = ()
     changes: tuple[Change, ...] = ()
     record_found: bool = False
     record_problem: str | None = None
@@ -156,8 +156,11 @@ class DocumentCheck:
 
     def integrity_summary(self) -> str:
         text = f"完整性：{INTEGRITY_TEXT[self.integrity]}"
-        if self.validation_update:
+        if self.validation_updates and self.integrity == UNMODIFIED:
             text += "（其后仅追加了长期验证数据，属允许的更新）"
+        elif self.validation_updates:
+            revisions = "、".join(f"第 {r} 次" for r in self.validation_updates)
+            text += f"（其中{revisions}修订仅追加长期验证数据，属允许的更新）"
         if self.changes:
             text += "：" + "；".join(c.summary() for c in self.changes)
         if self.record_changed:
@@ -208,7 +211,7 @@ class DocumentCheck:
                 "state": self.integrity,
                 "state_text": INTEGRITY_TEXT[self.integrity],
                 "record_changed": self.record_changed,
-                "validation_update": self.validation_update,
+                "validation_updates": list(self.validation_updates),
                 "changes": [{"revision": c.revision, "summary": c.summary(),
                              "objects": [{"id": n, "kind": k, "new": new} for n, k, new in c.objects]}
                             for c in self.changes],

@@ -85,9 +85,11 @@ def prepared_validation(data: ValidationData) -> PreparedValidation:
 
     No VRI entry: it is optional (ETSI EN 319 142-1) and would tie the same data to each
     signature by hash; the DSS alone is what validators read."""
-    if not _prepared or _prepared[-1].data is not data:
-        _prepared[:] = [PreparedValidation(data)]
-    return _prepared[-1]
+    current = _prepared[-1] if _prepared else None
+    if current is None or current.data is not data:
+        current = PreparedValidation(data)
+        _prepared[:] = [current]
+    return current
 
 
 def reserved_bytes(key: SigningKey, *, timestamped: bool) -> int:

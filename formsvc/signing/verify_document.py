@@ -147,7 +147,7 @@ def _signature_part(facts: Mapping[str, Any], crls: Sequence[CertificateList]) -
         "signature": VALID if intact else INVALID,
         "trusted": bool(last["trusted"]) and intact and revocation.get("revoked_on") is None,
         "level": last["level"] if intact else None,
-        "validation_update": integrity == UNMODIFIED and last["coverage"] != "ENTIRE_FILE",
+        "validation_updates": tuple(facts.get("validation_updates", ())) if intact else (),
         **revocation,
         "signer": last["signer"],
         "signer_issuer": last["issuer"],

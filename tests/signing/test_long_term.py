@@ -72,7 +72,7 @@ def test_the_upload_check_says_b_lt_and_that_revocation_was_checked_offline(
     signature = result["signature"]
     assert signature["level"] == "B-LT"
     assert signature["revocation"]["checked_offline"] and not signature["revocation"]["revoked"]
-    assert result["integrity"]["state"] == "unmodified" and result["integrity"]["validation_update"]
+    assert result["integrity"]["state"] == "unmodified" and result["integrity"]["validation_updates"] == [2]
     assert result["integrity"]["changes"] == []
     assert "PAdES B-LT" in result["summary"] and "离线核对" in result["summary"]
     assert "仅追加了长期验证数据" in result["summary"]

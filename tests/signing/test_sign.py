@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
@@ -110,18 +111,21 @@ def test_each_file_of_a_bulk_zip_is_signed_and_the_print_pdf_is_not(
             assert record["number"] in name and record["name"] in name
 
 
+@pytest.mark.parametrize("revocation", [["--no-revocation-check"], []])
 def test_pyhanko_cli_validates_a_signed_certificate_against_the_trial_ca(
-        signing_app: Flask, signed: bytes, tmp_path: Path) -> None:
+        signing_app: Flask, signed: bytes, tmp_path: Path, revocation: list[str]) -> None:
     path = tmp_path / "certificate.pdf"
     path.write_bytes(signed)
     ca = Path(signing_app.instance_path) / keys.TRIAL_DIR / keys.TRIAL_CA
     cli = Path(sys.executable).with_name("pyhanko")
     result = subprocess.run([str(cli), "sign", "validate", "--trust", str(ca), "--trust-replace",
-                             "--no-revocation-check", "--pretty-print", str(path)],
+                             *revocation, "--pretty-print", str(path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "The signature is judged VALID" in result.stdout, result.stdout
     assert "The signer's certificate is trusted" in result.stdout
+    # the B-LT update after the signature, as pyhanko-cli sees it
+    assert "All modifications relate to signature maintenance" in result.stdout
 
 
 #: a product requirement, not a timing: a signed single certificate without photo, so that a

@@ -145,6 +145,9 @@ def test_an_update_appended_after_signing_is_reported_with_what_it_added(
     kinds = {(o["kind"], o["new"]) for o in change["objects"]}
     assert ("页面", False) in kinds and ("内容流", True) in kinds
     assert "替换页面" in change["summary"] and "新增内容流" in change["summary"]
+    # the B-LT update before it is told apart, as permitted
+    assert integrity["validation_updates"] == [2] and change["revision"] == 3
+    assert "第 2 次修订仅追加长期验证数据" in result["summary"]
     status = pyhanko_status(tampered, trust_of(signing_app))
     assert status.intact and status.coverage.name == "ENTIRE_REVISION"
     assert status.modification_level.name == "OTHER" and not status.bottom_line
