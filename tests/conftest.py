@@ -3,7 +3,8 @@
 Helpers that tests import live in tests/helpers.py; this file holds only fixtures and hooks.
 Every fixture is safe under pytest-xdist: each test process has its own temporary folders and
 template databases; a test gets a copy of the migrated SQLite file or PostgreSQL database,
-never another test's data.
+never another test's data (a PostgreSQL copy is put back as the template has it and reused,
+services.TemplateCopies).
 """
 
 from __future__ import annotations
@@ -78,15 +79,22 @@ def postgres_server_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server_url: str) -> Iterator[str]:
-    """This test process's migrated PostgreSQL database, copied for each test."""
+    """This test process's migrated PostgreSQL database, copied for the tests."""
     with services.migrated_template(postgres_server_url) as name:
         yield name
 
 
+@pytest.fixture(scope="session")
+def postgres_copies(postgres_server_url: str, postgres_template: str) -> Iterator[services.TemplateCopies]:
+    copies = services.TemplateCopies(postgres_server_url, postgres_template)
+    yield copies
+    copies.close()
+
+
 @pytest.fixture
-def postgres_url(postgres_server_url: str, postgres_template: str) -> Iterator[str]:
-    """A migrated PostgreSQL database of the test's own."""
-    with services.fresh_database(postgres_server_url, postgres_template) as url:
+def postgres_url(postgres_copies: services.TemplateCopies) -> Iterator[str]:
+    """A migrated PostgreSQL database of the test's own, as the template has it."""
+    with postgres_copies.database() as url:
         yield url
 
 
