@@ -8,6 +8,11 @@ repeated subsetting once (hb_subset_preprocess), and each render subsets it in o
 WeasyPrint's own settings (glyph ids kept, the glyphs after the last one used dropped, hinting as
 asked, the same tables dropped), so the embedded font is the same as before.
 
+A face too large to keep prepared (the installed Noto collection print falls back to for a
+character beyond GB 2312, a rare name's 䶮 say) is not copied into Python at all: WeasyPrint copies
+the whole 20-27 MB collection on every render only to subset it, which the one pass here does
+from Pango's face as it is. The copy is made only if something does read it (a failed subset).
+
 install() replaces two methods of WeasyPrint's Font; the version this was written against is
 checked, so that an upgrade falls back to WeasyPrint's own code instead of misbehaving.
 """
@@ -20,7 +25,7 @@ from typing import Any
 import uharfbuzz as hb
 import weasyprint
 from weasyprint.pdf import fonts as pdf_fonts
-from weasyprint.text.ffi import ffi, harfbuzz
+from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
 
 #: the WeasyPrint whose Font internals this module knows
 WEASYPRINT_VERSION = "70."
@@ -83,22 +88,88 @@ def prepared(hb_face: Any, *, make: bool = True) -> _Prepared | None:
     return found
 
 
+class _Unread:
+    """The data of a face not read yet (Font.file_content until something reads it)."""
+
+
+_UNREAD = _Unread()
+
+
 def _face_data(hb_object: Any, ot_color: Any = None, glyph: Any = None) -> Any:
-    """WeasyPrint's get_hb_object_data, answering a whole face from the prepared copy. It only
-    looks faces up: WeasyPrint also asks it for the faces its own subsetting makes, which are
-    not Pango's and must not be kept."""
+    """WeasyPrint's get_hb_object_data, answering a whole face from the prepared copy, and for a
+    face too large to prepare not at all yet (_UNREAD: read when Font.file_content is read). It
+    only looks faces up: WeasyPrint also asks it for the faces its own subsetting makes, which
+    are not Pango's and must not be kept."""
     if ot_color is None:
         face = prepared(hb_object, make=False)
         if face is not None:
             return face.data
+        if _keeping and _face_length(hb_object) > MAX_PREPARED_BYTES:
+            return _UNREAD
     return _original_face_data(hb_object, ot_color, glyph)
+
+
+def _face_length(hb_face: Any) -> int:
+    blob = harfbuzz.hb_face_reference_blob(hb_face)
+    try:
+        return int(harfbuzz.hb_blob_get_length(blob))
+    finally:
+        harfbuzz.hb_blob_destroy(blob)
+
+
+def _get_file_content(self: Any) -> Any:
+    content = self.__dict__.get("_file_content")
+    if content is _UNREAD:
+        content = self.__dict__["_file_content"] = _original_face_data(self.hb_face)
+    return content
+
+
+def _set_file_content(self: Any, value: Any) -> None:
+    self.__dict__["_file_content"] = value
+
+
+def _flags(font: Any, hinting: bool) -> int:
+    """WeasyPrint's subsetting flags in one pass: glyph ids kept, the glyphs after the last one
+    used dropped (which retaining ids does by itself), hinting as asked."""
+    flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+             | hb.SubsetFlags.DESUBROUTINIZE)
+    if not hinting:
+        flags |= hb.SubsetFlags.NO_HINTING
+    if font.missing:
+        flags |= hb.SubsetFlags.NOTDEF_OUTLINE
+    return int(flags)
+
+
+def _subset_unprepared(font: Any, to_unicode: dict[int, Any], hinting: bool) -> bytes | None:
+    """One pass of HarfBuzz over Pango's face itself, with WeasyPrint's settings."""
+    request = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(),
+                     harfbuzz_subset.hb_subset_input_destroy)
+    if request == ffi.NULL:
+        return None
+    glyphs = sorted(to_unicode)
+    harfbuzz.hb_set_add_sorted_array(harfbuzz_subset.hb_subset_input_glyph_set(request),
+                                     ffi.new(f"hb_codepoint_t[{len(glyphs)}]", glyphs), len(glyphs))
+    tags = sorted(_tag(tag) for tag in DROPPED_TABLES)
+    harfbuzz.hb_set_add_sorted_array(
+        harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG),
+        ffi.new(f"hb_codepoint_t[{len(tags)}]", tags), len(tags))
+    harfbuzz_subset.hb_subset_input_set_flags(request, _flags(font, hinting))
+    face = ffi.gc(harfbuzz_subset.hb_subset_or_fail(font.hb_face, request), harfbuzz.hb_face_destroy)
+    if face == ffi.NULL:
+        return None
+    data = _original_face_data(face)
+    return data or None
 
 
 def _harfbuzz_subset(self: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
     """Font._harfbuzz_subset in one pass from the prepared face."""
     face = prepared(self.hb_face)
     if face is None:
-        _original_subset(self, to_unicode, hinting)
+        data = _subset_unprepared(self, to_unicode, hinting) if _keeping else None
+        if data is None:
+            _original_subset(self, to_unicode, hinting)
+        else:
+            self.file_content = data
         return
     request = hb.SubsetInput()
     glyphs = request.glyph_set
@@ -107,13 +178,7 @@ def _harfbuzz_subset(self: Any, to_unicode: dict[int, Any], hinting: bool) -> No
     dropped = request.sets(hb.SubsetInputSets.DROP_TABLE_TAG)
     for tag in DROPPED_TABLES:
         dropped.add(_tag(tag))
-    flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
-             | hb.SubsetFlags.DESUBROUTINIZE)
-    if not hinting:
-        flags |= hb.SubsetFlags.NO_HINTING
-    if self.missing:
-        flags |= hb.SubsetFlags.NOTDEF_OUTLINE
-    request.flags = flags
+    request.flags = hb.SubsetFlags(_flags(self, hinting))
     subset = hb.subset(face.face, request)
     if subset is None:
         _original_subset(self, to_unicode, hinting)
@@ -137,4 +202,5 @@ def install() -> bool:
         return False
     pdf_fonts.get_hb_object_data = _face_data
     pdf_fonts.Font._harfbuzz_subset = _harfbuzz_subset
+    pdf_fonts.Font.file_content = property(_get_file_content, _set_file_content)
     return True

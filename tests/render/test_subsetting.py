@@ -78,3 +78,33 @@ def test_a_bulk_worker_keeps_no_prepared_face_and_embeds_the_same_glyphs(client)
     assert set(mine) == set(reference)
     for name, font in mine.items():
         assert glyph_programs(font) == glyph_programs(reference[name]), name
+
+
+def test_the_fallback_collection_is_subset_without_being_copied(client, monkeypatch):
+    # pledge's sample names 䶮, beyond GB 2312: printed from the installed Noto collection
+    data = sample("pledge")
+    url = "/api/v1/forms/pledge/render?format=pdf"
+    client.post(url, json=data)
+    read: list[int] = []
+    original = subsetting._original_face_data
+
+    def counting(hb_object, *args):
+        content = original(hb_object, *args)
+        if not args and content:
+            read.append(len(content))
+        return content
+
+    monkeypatch.setattr(subsetting, "_original_face_data", counting)
+    pdf = client.post(url, json=data).data
+    assert "䶮" in "".join(pdf_text(pdf))
+    assert "Noto-Serif-CJK-SC" in embedded_fonts(pdf)
+    # only the subsets HarfBuzz made are read, never a whole collection of 20 MB or more
+    assert read and max(read) < subsetting.MAX_PREPARED_BYTES
+
+
+def test_an_unread_face_is_read_when_something_reads_it(client, monkeypatch):
+    # a failed one-pass subset leaves it to WeasyPrint's own, which reads the whole face
+    monkeypatch.setattr(subsetting, "_subset_unprepared", lambda *args: None)
+    pdf = client.post("/api/v1/forms/pledge/render?format=pdf", json=sample("pledge")).data
+    assert "䶮" in "".join(pdf_text(pdf))
+    assert "Noto-Serif-CJK-SC" in embedded_fonts(pdf)
