@@ -31,7 +31,7 @@ from pyhanko.sign.signers import SimpleSigner
 from ..config import write_private
 from ..errors import SetupError
 from .prepared import PreparedSigner
-from .revocation import ValidationSource, configured_crl_files, read_files, trial_crl
+from .revocation import CrlFiles, ValidationSource, configured_crl_files, read_files, trial_crl
 
 #: where the trial key lives, inside the instance folder
 TRIAL_DIR = "signing"
@@ -208,7 +208,7 @@ def _self_signed(certificate: asn1_x509.Certificate) -> bool:
 
 
 def load_key(path: str | Path, passphrase: bytes | None, *, trust_anchor_files: Sequence[str] = (),
-             trial: bool = False, crls: Any = None, crl_origin: str = "") -> SigningKey:
+             trial: bool = False, crls: CrlFiles | None = None, crl_origin: str = "") -> SigningKey:
     """The key in a PKCS#12 file, or SetupError saying why it cannot be used (never the passphrase).
 
     Trust anchors: the given PEM/DER files, and the self-signed CAs the file carries; at least one

@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,10 @@ class ValidationData:
     crls: tuple[asn1_crl.CertificateList, ...]
     #: the earliest next update of the CRLs: prepared again before then
     refresh_at: dt.datetime
+
+
+#: what gives the CRLs' bytes when asked (files read again, or the trial CA's CRL issued as needed)
+CrlFiles = Callable[[], list[bytes]]
 
 
 class RevokedSigningKey(SetupError):
@@ -156,7 +160,7 @@ class ValidationSource:
     configured files read again); chain is the key's certificates besides its own."""
 
     def __init__(self, certificate: asn1_x509.Certificate, chain: Sequence[asn1_x509.Certificate],
-                 anchors: Sequence[asn1_x509.Certificate], crl_files: Any, origin: str) -> None:
+                 anchors: Sequence[asn1_x509.Certificate], crl_files: CrlFiles, origin: str) -> None:
         self.certificate, self.chain, self.anchors = certificate, tuple(chain), tuple(anchors)
         self._crl_files, self.origin = crl_files, origin
         self._data: ValidationData | None = None
@@ -223,7 +227,7 @@ def configured_crl_files(paths: str | Sequence[str] | None) -> list[str]:
     return list(paths)
 
 
-def read_files(paths: Sequence[str]) -> Any:
+def read_files(paths: Sequence[str]) -> CrlFiles:
     def read() -> list[bytes]:
         return [Path(p).read_bytes() for p in paths]
     return read
