@@ -12,6 +12,7 @@ import io
 import itertools
 import logging
 import mimetypes
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 from pypdf import PdfReader
 from weasyprint import CSS, HTML
 from weasyprint.formatting_structure.boxes import BlockBox
+from weasyprint.html import UA, UA_COUNTER_STYLE, UA_STYLESHEET
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -87,6 +89,37 @@ class SafeFetcher(URLFetcher):
         raise RefusedURL(f"refused: {url[:200]}")
 
 
+#: WeasyPrint's user-agent rules that give every element a ::marker and five footnote and note
+#: pseudo-elements: each a style to cascade and compute for every element of every render, six of
+#: every seven styles of a listing (a fifth of crossover-summary's time), read only for a list
+#: item (display: list-item), a footnote (float: footnote) or a note (position: note())
+_PSEUDO_RULES = re.compile(
+    r"^::(?:marker|footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}]*\}\n",
+    re.MULTILINE)
+#: what a document (or the print styles) would have to say for those pseudo-elements to be read:
+#: an <li> (list-item in WeasyPrint's own rules), list-item, footnote, note()
+_USES_PSEUDO = re.compile(r"<li\b|list-item|footnote|note\(", re.IGNORECASE)
+
+
+@functools.cache
+def _lean_ua_stylesheet() -> CSS:
+    """WeasyPrint's user-agent stylesheet without the six rules, or the whole of it if this
+    WeasyPrint's does not hold exactly those six."""
+    lean, count = _PSEUDO_RULES.subn("", UA)
+    if count != 6:
+        return UA_STYLESHEET
+    return CSS(string=lean, counter_style=UA_COUNTER_STYLE)
+
+
+class LeanHTML(HTML):
+    """A document in which no element is a list item, footnote or note, styled without the
+    user-agent rules only those read: the same layout, one style per element instead of seven."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        sheets = super()._ua_stylesheets(forms)
+        return [_lean_ua_stylesheet() if sheet is UA_STYLESHEET else sheet for sheet in sheets]
+
+
 @dataclass(frozen=True)
 class PrintSetup:
     """What every render in this process shares: fonts, their configuration, the base CSS."""
@@ -94,6 +127,8 @@ class PrintSetup:
     fonts: Mapping[str, Path]
     font_config: FontConfiguration
     stylesheet: CSS
+    #: whether the base CSS itself could make an element a list item, footnote or note
+    uses_pseudo: bool = True
 
 
 _setup_lock = threading.Lock()
@@ -109,7 +144,7 @@ def print_setup(font_dir: str) -> PrintSetup:
         font_config = FontConfiguration()
         css = font_face_css() + "\n" + PRINT_CSS.read_text(encoding="utf-8")
         stylesheet = CSS(string=css, font_config=font_config, url_fetcher=SafeFetcher(fonts))
-        return PrintSetup(fonts, font_config, stylesheet)
+        return PrintSetup(fonts, font_config, stylesheet, bool(_USES_PSEUDO.search(css)))
 
 
 #: the attribute by which a template asks for a QR code of its value, drawn to fill the element
@@ -183,8 +218,9 @@ def _escape_font_names(pdf: Any) -> None:
 
 def render_html(html: str, setup: PrintSetup, resources: Resources | None = None) -> bytes:
     fetcher = SafeFetcher(setup.fonts, resources)
+    kind = HTML if setup.uses_pseudo or _USES_PSEUDO.search(html) else LeanHTML
     with render_lock:
-        document = HTML(string=html, url_fetcher=fetcher).render(
+        document = kind(string=html, url_fetcher=fetcher).render(
             stylesheets=[setup.stylesheet], font_config=setup.font_config
         )
         codes = _qr_boxes(document) if QR_ATTRIBUTE in html else []

@@ -86,3 +86,40 @@ def test_a_listing_sets_a_whole_number_or_date_as_one_unbroken_cell():
     assert '<td class="nb">咸职改办〔2019〕15号</td>' in html
     # text with numbers in it keeps its breaks between words, the numbers held together
     assert '<td>李䶮 工程师 <span class="nb">2019年</span></td>' in html
+
+
+@pytest.mark.parametrize("body, marker", [
+    ("<ul><li>甲项</li></ul>", "•"),
+    ('<div style="display: list-item; list-style-type: decimal; margin-left: 2em">甲项</div>', "1."),
+])
+def test_a_list_item_keeps_its_marker(app, body, marker):
+    # the user-agent's ::marker rules are left out only where no element can be a list item
+    from formsvc.render import pdf
+
+    from ..helpers import pdf_text
+
+    assert pdf._USES_PSEUDO.search(body)
+    html = f'<html><body><p class="song">标题</p>{body}</body></html>'
+    text = "".join(pdf_text(pdf.render_html(html, pdf.print_setup(app.config["FONT_DIR"]))))
+    assert marker in text and "甲项" in text
+
+
+def test_a_form_is_styled_without_the_pseudo_element_rules(client, monkeypatch):
+    from formsvc.render import pdf
+
+    from ..helpers import sample
+
+    kinds = []
+    original = pdf.LeanHTML._ua_stylesheets
+
+    def noted(self, forms=False):
+        kinds.append(type(self))
+        return original(self, forms)
+
+    monkeypatch.setattr(pdf.LeanHTML, "_ua_stylesheets", noted)
+    response = client.post("/api/v1/forms/crossover-summary/render?format=pdf",
+                           json=sample("crossover-summary"))
+    assert response.status_code == 200
+    assert kinds == [pdf.LeanHTML]
+    lean = pdf._lean_ua_stylesheet()
+    assert lean is not pdf.UA_STYLESHEET
