@@ -22,7 +22,6 @@ from typing import Any
 from pypdf import PdfReader
 from weasyprint import CSS, HTML
 from weasyprint.formatting_structure.boxes import BlockBox
-from weasyprint.html import UA, UA_COUNTER_STYLE, UA_STYLESHEET
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -89,6 +88,11 @@ class SafeFetcher(URLFetcher):
         raise RefusedURL(f"refused: {url[:200]}")
 
 
+try:  # WeasyPrint's user-agent stylesheet by its own names (70); an older one keeps it whole
+    from weasyprint.html import UA, UA_COUNTER_STYLE, UA_STYLESHEET
+except ImportError:
+    UA = UA_COUNTER_STYLE = UA_STYLESHEET = None
+
 #: WeasyPrint's user-agent rules that give every element a ::marker and five footnote and note
 #: pseudo-elements: each a style to cascade and compute for every element of every render, six of
 #: every seven styles of a listing (a fifth of crossover-summary's time), read only for a list
@@ -117,6 +121,8 @@ class LeanHTML(HTML):
 
     def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
         sheets = super()._ua_stylesheets(forms)
+        if UA_STYLESHEET is None:
+            return sheets
         return [_lean_ua_stylesheet() if sheet is UA_STYLESHEET else sheet for sheet in sheets]
 
 
