@@ -55,7 +55,8 @@ _keeping = True
 
 
 def keep_prepared_faces(keep: bool) -> None:
-    """Whether this process prepares faces (the default) or leaves all subsetting to WeasyPrint.
+    """Whether this process keeps prepared faces (the default), or subsets each face in one pass
+    from Pango's face as it is, the way a face too large to prepare always is.
 
     A prepared face takes about 14 MB for each 3 MB face (its bytes and HarfBuzz's preprocessed
     tables), some 40 MB for the certificate's three faces. A bulk job's worker subsets each face
@@ -104,7 +105,7 @@ def _face_data(hb_object: Any, ot_color: Any = None, glyph: Any = None) -> Any:
         face = prepared(hb_object, make=False)
         if face is not None:
             return face.data
-        if _keeping and _face_length(hb_object) > MAX_PREPARED_BYTES:
+        if _face_length(hb_object) > MAX_PREPARED_BYTES:
             return _UNREAD
     return _original_face_data(hb_object, ot_color, glyph)
 
@@ -165,7 +166,7 @@ def _harfbuzz_subset(self: Any, to_unicode: dict[int, Any], hinting: bool) -> No
     """Font._harfbuzz_subset in one pass from the prepared face."""
     face = prepared(self.hb_face)
     if face is None:
-        data = _subset_unprepared(self, to_unicode, hinting) if _keeping else None
+        data = _subset_unprepared(self, to_unicode, hinting)
         if data is None:
             _original_subset(self, to_unicode, hinting)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from weasyprint.pdf import fonts as pdf_fonts
@@ -80,8 +81,17 @@ def test_a_bulk_worker_keeps_no_prepared_face_and_embeds_the_same_glyphs(client)
         assert glyph_programs(font) == glyph_programs(reference[name]), name
 
 
-def test_the_fallback_collection_is_subset_without_being_copied(client, monkeypatch):
-    # pledge's sample names 䶮, beyond GB 2312: printed from the installed Noto collection
+@pytest.fixture(params=[True, False], ids=["serving", "bulk-worker"])
+def keeping(request):
+    """A serving process (faces kept prepared) and a bulk job's worker (none kept)."""
+    subsetting.keep_prepared_faces(request.param)
+    yield request.param
+    subsetting.keep_prepared_faces(True)
+
+
+def test_the_fallback_collection_is_subset_without_being_copied(client, monkeypatch, keeping):
+    # pledge's sample names 䶮, beyond GB 2312: printed from the installed Noto collection, in a
+    # bulk worker as in a serving process (a rare name in a job's chunk)
     data = sample("pledge")
     url = "/api/v1/forms/pledge/render?format=pdf"
     client.post(url, json=data)
