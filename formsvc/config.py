@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -152,6 +153,16 @@ def from_environment() -> dict[str, Any]:
         if raw not in (None, ""):
             settings[key] = kind(raw)
     return settings
+
+
+def file_list(setting: str | Sequence[str] | None) -> list[str]:
+    """The files a setting names: a list, or one string with os.pathsep between them (as the
+    environment gives FORMSVC_TRUST_ANCHORS and FORMSVC_SIGNING_CRLS)."""
+    if not setting:
+        return []
+    if isinstance(setting, str):
+        return [p for p in setting.split(os.pathsep) if p.strip()]
+    return list(setting)
 
 
 def write_private(path: Path, content: bytes) -> None:

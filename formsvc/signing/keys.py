@@ -28,10 +28,10 @@ from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.sign.signers import SimpleSigner
 
-from ..config import write_private
+from ..config import file_list, write_private
 from ..errors import SetupError
 from .prepared import PreparedSigner
-from .revocation import CrlFiles, ValidationSource, configured_crl_files, read_files, trial_crl
+from .revocation import CrlFiles, ValidationSource, read_files, trial_crl
 
 #: where the trial key lives, inside the instance folder
 TRIAL_DIR = "signing"
@@ -180,14 +180,6 @@ def _passphrase(config: Mapping[str, Any]) -> bytes | None:
         raise SetupError(f"无法读取签名密钥口令文件 {path}：{error.strerror}") from None
 
 
-def _anchor_files(paths: str | Sequence[str] | None) -> list[str]:
-    if not paths:
-        return []
-    if isinstance(paths, str):
-        return [p for p in paths.split(os.pathsep) if p.strip()]
-    return list(paths)
-
-
 def read_anchors(paths: Sequence[str]) -> list[asn1_x509.Certificate]:
     anchors = []
     for path in paths:
@@ -255,9 +247,9 @@ def trial_anchor_files(instance_path: str | Path) -> list[str]:
 
 def from_config(config: Mapping[str, Any], instance_path: str | Path) -> SigningKey:
     """The configured key (SIGNING_KEY), else the instance's trial key, made if missing."""
-    anchors = _anchor_files(config.get("TRUST_ANCHORS"))
+    anchors = file_list(config.get("TRUST_ANCHORS"))
     if config.get("SIGNING_KEY"):
-        crl_files = configured_crl_files(config.get("SIGNING_CRLS"))
+        crl_files = file_list(config.get("SIGNING_CRLS"))
         return load_key(config["SIGNING_KEY"], _passphrase(config), trust_anchor_files=anchors,
                         crls=read_files(crl_files) if crl_files else None,
                         crl_origin="FORMSVC_SIGNING_CRLS")

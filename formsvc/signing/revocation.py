@@ -184,10 +184,13 @@ class ValidationSource:
         """The CRLs as they are now (the trial CA's current one, the configured files), for the
         upload check; none if they cannot be read."""
         try:
-            return [c for data in self._crl_files() for c in load_crls(data)]
+            return self._read_crls()
         except (OSError, ValueError) as error:
             log.warning("无法读取吊销列表（%s）：%s", self.origin, error)
             return []
+
+    def _read_crls(self) -> list[asn1_crl.CertificateList]:
+        return [c for data in self._crl_files() for c in load_crls(data)]
 
     def why_not(self) -> str | None:
         self.current()
@@ -198,7 +201,7 @@ class ValidationSource:
         if problem:
             return None, problem
         try:
-            crls = [c for data in self._crl_files() for c in load_crls(data)]
+            crls = self._read_crls()
         except (OSError, ValueError) as error:
             return None, f"无法读取吊销列表（{self.origin}）：{error}"
         needed, due = [], []
@@ -217,14 +220,6 @@ class ValidationSource:
         # re-read (the trial CA re-issues) a while before the CRL in use runs out
         refresh = refresh - REISSUE_BEFORE if refresh - REISSUE_BEFORE > now else refresh
         return ValidationData(tuple(path), tuple(needed), refresh), None
-
-
-def configured_crl_files(paths: str | Sequence[str] | None) -> list[str]:
-    if not paths:
-        return []
-    if isinstance(paths, str):
-        return [p for p in paths.split(os.pathsep) if p.strip()]
-    return list(paths)
 
 
 def read_files(paths: Sequence[str]) -> CrlFiles:
