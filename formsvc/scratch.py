@@ -3,14 +3,21 @@ per process, and the folders of processes that died cleaned up at start."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Flask
 
 SCRATCH_DIR = "tmp"
+#: the system's temporary folder, before use() moves this process's under the instance
+SYSTEM_TMPDIR = tempfile.gettempdir()
+#: the longest folder a Unix socket can be made in (sun_path holds 107 bytes) with the names
+#: multiprocessing gives its folder and sockets ("/pymp-xxxxxxxx/listener-xxxxxxxx")
+SOCKET_FOLDER_ROOM = 107 - 32
 
 
 def _alive(pid: int) -> bool:
@@ -46,6 +53,20 @@ def use(root: Path) -> Path:
     tempfile.tempdir = str(own)
     os.environ["TMPDIR"] = str(own)
     return own
+
+
+@contextlib.contextmanager
+def socket_sized() -> Iterator[None]:
+    """Python's temporary folder, while multiprocessing makes its own for sockets (the job
+    pool's fork server listens there): the system's when this process's, under a deep instance
+    folder, is too long for a socket's path."""
+    saved = tempfile.tempdir
+    if len(os.fsencode(tempfile.gettempdir())) > SOCKET_FOLDER_ROOM:
+        tempfile.tempdir = SYSTEM_TMPDIR
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
 
 
 def _after_fork() -> None:

@@ -16,6 +16,8 @@ import datetime as dt
 import errno
 import logging
 import multiprocessing
+import multiprocessing.forkserver
+import multiprocessing.util
 import os
 import threading
 import time
@@ -24,7 +26,7 @@ from typing import Any, Protocol
 
 from flask import Flask
 
-from .. import db
+from .. import db, scratch
 from ..errors import FormsvcError, InvalidData, Problem
 from ..registry.scope import Scope
 from ..render import subsetting
@@ -73,13 +75,17 @@ def failure_message(error: BaseException) -> str:
 _worker_app: Flask | None = None
 
 
-def _init_worker(config: dict[str, Any], instance_path: str, parent: int) -> None:
+def _init_worker(config: dict[str, Any], instance_path: str, parent: int,
+                 environment: dict[str, str]) -> None:
     from .. import create_app
 
     global _worker_app
     # the parent's pid as it sent it: a parent killed while this process was still starting (a
-    # pool now starts with the service) has been replaced by init, which must not be watched
+    # pool now starts with the service) must not be waited for
     watch_parent(parent)
+    # the environment of the pool's owner now, not the one the fork server started with
+    os.environ.clear()
+    os.environ.update(environment)
     os.environ["FORMSVC_INSTANCE_PATH"] = instance_path
     # a pool worker renders chunks and nothing else: resuming jobs is the serving processes'
     # part, and a pool of its own would have workers start pools without end
@@ -100,19 +106,31 @@ def worker_process() -> None:
     subsetting.keep_prepared_faces(False)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, under another user
+        return True
+    return True
+
+
 def _ready() -> int:
     """What a warm-up sends each new worker: it answers once its initializer is done."""
     return os.getpid()
 
 
 def watch_parent(parent: int, interval: float = 1.0) -> threading.Thread:
-    """Exit when the process that started this one is gone (SIGKILLed gunicorn worker or CLI):
-    orphaned pool workers would otherwise live on, holding memory and the job's files. The parent
-    is watched by its pid rather than by prctl(PR_SET_PDEATHSIG), which fires when the *thread*
-    that spawned the pool ends, and pools are started from short-lived job threads."""
+    """Exit when the process that owns this one's pool is gone (SIGKILLed gunicorn worker or CLI):
+    orphaned pool workers would otherwise live on, holding memory and the job's files. Watched
+    by pid rather than by prctl(PR_SET_PDEATHSIG), which fires when the *thread* that started the
+    pool ends, and pools are started from short-lived job threads. A pool worker's own parent
+    is the fork server (POOL_CONTEXT), which exits with the owner: either going ends this one."""
+    server = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while os.getppid() == server and _alive(parent):
             time.sleep(interval)
         os._exit(0)
 
@@ -124,6 +142,24 @@ def watch_parent(parent: int, interval: float = 1.0) -> threading.Thread:
 def _run_chunk(job_id: str, index: int) -> bool:
     assert _worker_app is not None
     return work.run_chunk(_worker_app, job_id, index)
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """Where pool workers come from: forked from a server process that has imported this module
+    (and with it WeasyPrint, pyHanko and the forms) once, not from this process, whose database
+    connections and threads a fork would share. A worker is ready without importing the service
+    again (about a second and a half each when spawned), and the workers share those pages."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    try:
+        with scratch.socket_sized():
+            multiprocessing.util.get_temp_dir()  # made once per process, where the socket goes
+        multiprocessing.forkserver.ensure_running()
+    except OSError as error:
+        log.warning("job pool: no fork server (%s); workers are spawned, each importing the service",
+                    error)
+        return multiprocessing.get_context("spawn")
+    return context
 
 
 class LocalRunner:
@@ -142,12 +178,12 @@ class LocalRunner:
             raise RuntimeError("a job pool worker starts no pool of its own")
         with self._lock:
             if self._executor is None:
-                # spawned, not forked: a fork would share this process's database connections
                 self._executor = concurrent.futures.ProcessPoolExecutor(
                     max_workers=self.app.config["JOB_WORKERS"],
-                    mp_context=multiprocessing.get_context("spawn"),
+                    mp_context=pool_context(),
                     initializer=_init_worker,
-                    initargs=(worker_config(self.app), self.app.instance_path, os.getpid()),
+                    initargs=(worker_config(self.app), self.app.instance_path, os.getpid(),
+                              dict(os.environ)),
                     # no max_tasks_per_child: Python 3.11's pool can hang when it replaces a
                     # worker with work still queued, and a worker's memory stays flat anyway
                     # (benchmarks/bench_bulk.py measures it over 10,000 certificates)

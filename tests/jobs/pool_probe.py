@@ -39,3 +39,7 @@ def serve_as_a_serving_process_would() -> dict[str, object]:
     time.sleep(1)  # a process started in the background would be there by now
     return {"pid": os.getpid(), "status": status, "refused": refused, "children": children(),
             "threads": [thread.name for thread in threading.enumerate()]}
+
+
+def environment(name: str) -> str | None:
+    return os.environ.get(name)

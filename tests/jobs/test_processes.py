@@ -31,7 +31,8 @@ app = create_app({"DATABASE_URL": sys.argv[1], "FONT_DIR": sys.argv[2], "SECRET_
 executor = LocalRunner(app).executor()
 probes = dict(executor.submit(pid_and_threads).result() for _ in range(20))
 served = executor.submit(serve_as_a_serving_process_would).result()
-print(json.dumps({"probes": probes, "served": served}), flush=True)
+server = executor.submit(os.getppid).result()
+print(json.dumps({"probes": probes, "served": served, "server": server}), flush=True)
 time.sleep(600)
 """
 
@@ -61,15 +62,19 @@ def test_pool_workers_run_no_janitor_start_no_processes_and_exit_with_their_pare
         assert served["status"] == 200 and served["refused"], served
         assert served["children"] == [], f"a pool worker started processes: {served}"
         assert not {"job-janitor", "job-pool-warm-up"} & set(served["threads"]), served
+        # forked from a fork server, not from the serving process with its connections
+        server = answer["server"]
+        assert server != parent.pid and running(server)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
         deadline = time.monotonic() + WAIT
-        while any(running(pid) for pid in probes) and time.monotonic() < deadline:
+        while any(running(pid) for pid in [*probes, server]) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not any(running(pid) for pid in probes), "pool workers outlived their parent"
+        assert not running(server), "the pool's fork server outlived its owner"
     finally:
         parent.kill()
-        for pid in probes if "probes" in locals() else ():
+        for pid in [*probes, answer["server"]] if "answer" in locals() else ():
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
 
@@ -109,3 +114,30 @@ def test_temporary_files_live_under_the_instance_and_a_dead_process_leaves_none(
         assert tempfile.mkdtemp(prefix="weasyprint-").startswith(str(own))
     finally:
         db.dispose(app)
+
+
+def test_a_pool_worker_has_its_owners_environment_of_now_not_the_fork_servers(jobs_app,
+                                                                              monkeypatch):
+    from formsvc.jobs.runners import runner_for
+
+    from .pool_probe import environment
+
+    runner = runner_for(jobs_app)
+    # the fork server of this process may have started long before, under another environment
+    runner.executor().submit(environment, "PATH").result()
+    runner.shutdown()
+    monkeypatch.setenv("FORMSVC_PROBE", "设置于启动之后")
+    assert runner.executor().submit(environment, "FORMSVC_PROBE").result() == "设置于启动之后"
+
+
+def test_without_a_fork_server_the_pool_spawns_its_workers(monkeypatch, caplog):
+    import multiprocessing.forkserver
+
+    from formsvc.jobs import runners
+
+    def refuse() -> None:
+        raise OSError("AF_UNIX path too long")
+
+    monkeypatch.setattr(multiprocessing.forkserver, "ensure_running", refuse)
+    assert runners.pool_context().get_start_method() == "spawn"
+    assert "AF_UNIX path too long" in caplog.text
