@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from . import services
-from .helpers import make_app
+from .helpers import make_app, password_matches
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -31,6 +31,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped under CI (CI=true), which counts as a failure: {reason}"
+
+
+@pytest.fixture(autouse=True)
+def remembered_password_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logging in checks each hash and password once per test process (helpers.password_matches);
+    a wrong password is still a full check."""
+    from formsvc import users
+
+    monkeypatch.setattr(users, "check_password_hash", password_matches)
 
 
 @pytest.fixture(scope="session")

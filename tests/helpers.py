@@ -8,6 +8,7 @@ import functools
 import io
 import json
 import os
+import shutil
 import tempfile
 import time
 import unittest.mock
@@ -25,15 +26,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
 from sqlalchemy import create_engine, func, select, text
 from stdnum.cn import ric
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.test import TestResponse
 
 from formsvc import create_app, users
+from formsvc.config import defaults
 from formsvc.forms import get_form
 from formsvc.forms.tabular import columns
 from formsvc.forms.title_history import TitleRecord
 from formsvc.registry.issuing import CertificateRequest
 from formsvc.sheets.header import normalized
+from formsvc.signing import keys
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -55,6 +58,10 @@ def make_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
              **config: Any) -> Flask:
     instance = tmp_path / "instance"
     monkeypatch.setenv("FORMSVC_INSTANCE_PATH", str(instance))
+    # an app with no key of its own makes a trial one, for the default issuing body
+    own_key = {"ISSUING_BODY", "SIGNING_KEY"} & config.keys() or os.environ.get("FORMSVC_SIGNING_KEY")
+    if not own_key and not (instance / keys.TRIAL_DIR).exists():
+        shutil.copytree(_trial_signing(font_dir.parent), instance / keys.TRIAL_DIR)
     settings = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -67,6 +74,16 @@ def make_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
     }
     settings.update(config)
     return create_app(settings)
+
+
+@functools.cache
+def _trial_signing(base: Path) -> Path:
+    """The trial CA and key an app makes in a new instance folder (keys.create_trial), made once
+    per test process and copied into each test's instance: the same files create_app would
+    write, one PKCS#12 encryption and two EC keys fewer per app."""
+    instance = base / "trial-instance"
+    keys.create_trial(instance, defaults(str(instance))["ISSUING_BODY"])
+    return instance / keys.TRIAL_DIR
 
 
 def override_template(app: Flask, name: str, marker: str) -> Path:
@@ -524,6 +541,14 @@ def log_in(page: Any, live_server: Callable[[str], str], next_path: str = "/offi
 @functools.cache
 def _password_hash(password: str) -> str:
     return generate_password_hash(password)
+
+
+@functools.cache
+def password_matches(password_hash: str, password: str) -> bool:
+    """werkzeug's check_password_hash, each hash and password checked once per test process (a
+    scrypt check is about 50 ms, and the office tests log in hundreds of times): the answer of
+    a pure function, remembered."""
+    return check_password_hash(password_hash, password)
 
 
 def create_user(session: Any, name: str, password: str, **options: Any) -> Any:
