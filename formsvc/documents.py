@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 FORM_TEMPLATES = Path(__file__).resolve().parent.parent / "form_templates"
 #: where, under an instance folder, its own versions of the templates live
 OVERRIDES = "form_templates"
+#: the folder of what every document's templates extend (form_templates/_base/page.html, …)
+SHARED = "_base"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,20 @@ class TemplateFolder:
 
     def has(self, filename: str) -> bool:
         return any((root / self.name / filename).is_file() for root in self.roots)
+
+    def state(self) -> tuple[tuple[str, int, int], ...]:
+        """Every file this document's templates are made of now, in its folder and the shared
+        one of every root, with its size and time of change: what a rendering remembered for
+        them must still match (an instance's template may change while the service runs)."""
+        files = []
+        for root in self.roots:
+            for folder in (root / self.name, root / SHARED):
+                if folder.is_dir():
+                    for path in sorted(folder.rglob("*")):
+                        if path.is_file():
+                            stat = path.stat()
+                            files.append((str(path), stat.st_size, stat.st_mtime_ns))
+        return tuple(files)
 
 
 @dataclass(frozen=True)

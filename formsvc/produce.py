@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from .budget import check_render
 from .documents import Document, RenderSettings
 from .errors import InvalidData, Loc, NotFound, Problem, UnrenderableText
-from .forms import FormSpec
+from .forms import FormSpec, get_form
 from .forms.base import FormModel, label_for
 from .render import Rendered, renderer
 from .render.fonts import undrawable
@@ -86,7 +87,14 @@ def produce(spec: FormSpec, data: Any, extension: str, settings: RenderSettings)
 
 
 def produce_blank(spec: FormSpec, extension: str, settings: RenderSettings) -> Produced:
+    """The blank form, rendered once per process for as long as its templates stay as they are:
+    the most asked-for file, the same for everyone, and no work for an anonymous request."""
     check_format(spec, extension, blank_formats(spec))
-    documents = spec.documents(None)
-    return Produced(render_documents(spec.id, documents, extension, settings),
-                    f"{spec.title}（空白）", ())
+    rendered = _blank(spec.id, extension, settings, settings.templates(spec.id).state())
+    return Produced(rendered, f"{spec.title}（空白）", ())
+
+
+@functools.lru_cache(maxsize=64)  # 6 forms × 3 formats, under a few template roots
+def _blank(form_id: str, extension: str, settings: RenderSettings,
+           _templates: tuple[tuple[str, int, int], ...]) -> Rendered:
+    return render_documents(form_id, get_form(form_id).documents(None), extension, settings)

@@ -138,6 +138,24 @@ def test_download_names_are_chinese_with_an_ascii_fallback(client):
     assert unquote(disposition.split("''", 1)[1]) == "诚信承诺书（空白）.pdf"
 
 
+def test_a_blank_form_is_rendered_once_until_its_templates_change(app, client, monkeypatch):
+    from formsvc import produce
+
+    renders = []
+    real = produce.render_documents
+    monkeypatch.setattr(produce, "render_documents",
+                        lambda *args: renders.append(args[0]) or real(*args))
+    first = client.get("/api/v1/forms/post-quota/blank?format=pdf")
+    again = client.get("/api/v1/forms/post-quota/blank?format=pdf")
+    assert first.status_code == again.status_code == 200 and again.data == first.data
+    # this test's instance is new, so what the process remembered from other tests is not used
+    assert renders == ["post-quota"]
+    override_template(app, "post-quota", "本地岗位数表")
+    changed = client.get("/api/v1/forms/post-quota/blank?format=pdf")
+    assert [flat(page)[:6] for page in pdf_text(changed.data)] == ["本地岗位数表"]
+    assert renders == ["post-quota"] * 2
+
+
 def test_renders_and_blanks_use_the_instance_template(app, client):
     override_template(app, "pledge", "本地承诺书样式")
     filled = client.post("/api/v1/forms/pledge/render?format=pdf", json=sample("pledge"))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
+import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -123,6 +126,26 @@ FILTERS = {
 }
 
 
+class TemplateRoots(FileSystemLoader):
+    """Templates searched in the roots in order (an instance's own, then the shipped ones). A
+    compiled template is used until its file changes, or until a file of the same name appears
+    in an earlier root: an override an instance adds while the service runs takes effect at the
+    next render, not at the next restart."""
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        parts = split_template_path(template)
+
+        def still_first() -> bool:
+            for root in self.searchpath:
+                candidate = posixpath.join(root, *parts)  # as FileSystemLoader finds it
+                if os.path.isfile(candidate):
+                    return os.path.normpath(candidate) == filename and uptodate()
+            return False
+
+        return source, filename, still_first
+
+
 def environment(
     roots: Sequence[Path] = (),
     *,
@@ -134,7 +157,7 @@ def environment(
     """
     env = kind(
         autoescape=True,
-        loader=FileSystemLoader([str(r) for r in roots]) if roots else None,
+        loader=TemplateRoots([str(r) for r in roots]) if roots else None,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
