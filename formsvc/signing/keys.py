@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.sign.signers import SimpleSigner
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from ..config import file_list, write_private
 from ..errors import SetupError
@@ -223,11 +225,17 @@ def load_key(path: str | Path, passphrase: bytes | None, *, trust_anchor_files: 
     now = dt.datetime.now(dt.UTC)
     if certificate.not_valid_after_utc < now:
         raise SetupError(f"签名证书已于 {certificate.not_valid_after_utc:%Y-%m-%d} 过期：{path}")
+    chain = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in others]
+    # the key as decrypted above (SimpleSigner.load_pkcs12_data would decrypt the file again)
     try:
-        signer = SimpleSigner.load_pkcs12_data(data, [], passphrase=passphrase)
+        signing_key = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+        signer = SimpleSigner(
+            signing_cert=asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
+            signing_key=signing_key, cert_registry=SimpleCertificateStore.from_certs(chain))
     except ValueError:
         raise SetupError(f"签名密钥文件 {path} 中的密钥类型不受支持") from None
-    chain = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in others]
     anchors = read_anchors(trust_anchor_files) + [c for c in chain if _self_signed(c)]
     anchors = list({a.sha256: a for a in anchors}.values())
     issuer = signer.signing_cert.issuer

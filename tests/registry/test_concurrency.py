@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy import select
 
 from formsvc import db
+from formsvc.jobs.runners import pool_context
 from formsvc.registry.models import AuditEntry, Certificate
 from formsvc.registry.numbers import make_number
 
@@ -21,9 +21,9 @@ RECORDS = 24
 def test_concurrent_issuing_yields_one_certificate_per_record_with_unique_numbers(registry_app):
     url = registry_app.config["DATABASE_URL"]
     serials = list(range(1, RECORDS + 1))
-    # spawn, not fork: each process opens its own connections, as gunicorn workers and bulk
-    # workers do
-    context = multiprocessing.get_context("spawn")
+    # from the job pool's fork server, not forked from this process: each process opens its own
+    # connections, as gunicorn workers and bulk workers do
+    context = pool_context()
     with context.Manager() as manager:
         start = manager.Barrier(PROCESSES)
         with ProcessPoolExecutor(PROCESSES, mp_context=context) as pool:
