@@ -20,7 +20,8 @@ SYSTEM_TMPDIR = tempfile.gettempdir()
 SOCKET_FOLDER_ROOM = 107 - 32
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process pid runs (under this user or another)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -35,7 +36,7 @@ def clean_dead(root: Path) -> list[Path]:
     removed = []
     for folder in root.glob("*"):
         if folder.is_dir() and folder.name.isdigit() and int(folder.name) != os.getpid() \
-                and not _alive(int(folder.name)):
+                and not alive(int(folder.name)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

@@ -106,16 +106,6 @@ def worker_process() -> None:
     subsetting.keep_prepared_faces(False)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # there, under another user
-        return True
-    return True
-
-
 def _ready() -> int:
     """What a warm-up sends each new worker: it answers once its initializer is done."""
     return os.getpid()
@@ -130,7 +120,7 @@ def watch_parent(parent: int, interval: float = 1.0) -> threading.Thread:
     server = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == server and _alive(parent):
+        while os.getppid() == server and scratch.alive(parent):
             time.sleep(interval)
         os._exit(0)
 
