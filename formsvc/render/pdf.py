@@ -14,11 +14,13 @@ import logging
 import mimetypes
 import re
 import threading
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pydyf
 from pypdf import PdfReader
 from weasyprint import CSS, HTML
 from weasyprint.formatting_structure.boxes import BlockBox
@@ -222,6 +224,23 @@ def _escape_font_names(pdf: Any) -> None:
             stack.extend(v for v in obj if isinstance(v, dict | list))
 
 
+#: the level the PDF's streams are deflated at: zlib's default. pydyf deflates every stream at 9,
+#: twice the time on the embedded font subsets (CFF outlines, which deflate shrinks little) for
+#: 0.3 % fewer bytes: 7 of crossover-summary's 120 ms, its five subsets 590 KB before deflating
+STREAM_LEVEL = 6
+
+
+def _deflate_streams(pdf: Any) -> None:
+    """Deflate each stream pydyf would deflate, at STREAM_LEVEL, leaving pydyf nothing to do:
+    the same streams, filter and content."""
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.compress:
+            data = b"\n".join(pydyf._to_bytes(item) for item in obj.stream)
+            obj.stream = [zlib.compress(data, STREAM_LEVEL)]
+            obj.extra["Filter"] = "/FlateDecode"
+            obj.compress = False
+
+
 def render_html(html: str, setup: PrintSetup, resources: Resources | None = None) -> bytes:
     fetcher = SafeFetcher(setup.fonts, resources)
     kind = HTML if setup.uses_pseudo or _USES_PSEUDO.search(html) else LeanHTML
@@ -236,6 +255,7 @@ def render_html(html: str, setup: PrintSetup, resources: Resources | None = None
             _escape_font_names(pdf)
             if draw is not None:
                 draw(document, pdf)
+            _deflate_streams(pdf)
 
         return document.write_pdf(finisher=finish)
 
