@@ -1,0 +1,61 @@
+"""WeasyPrint's text layout with its contexts, font descriptions and struts kept prints every form
+byte for byte as WeasyPrint's own code does."""
+
+from __future__ import annotations
+
+import pytest
+import weasyprint
+
+from formsvc.forms import FORMS
+from formsvc.render import textcache
+
+from ..helpers import sample
+
+PDF_FORMS = [form_id for form_id, spec in FORMS.items() if "pdf" in spec.formats]
+
+
+def renders(client, url: str, data: dict | None) -> bytes:
+    response = client.post(url, json=data) if data is not None else client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.data
+
+
+@pytest.mark.parametrize("form_id", PDF_FORMS)
+@pytest.mark.parametrize("blank", [False, True], ids=["sample", "blank"])
+def test_every_form_prints_the_same_bytes_as_weasyprint_alone(client, form_id, blank):
+    if blank:
+        url, data = f"/api/v1/forms/{form_id}/blank?format=pdf", None
+    else:
+        url, data = f"/api/v1/forms/{form_id}/render?format=pdf", sample(form_id)
+    ours = renders(client, url, data)
+    assert weasyprint.text.line_break.Layout.setup is textcache._setup
+    try:
+        textcache.uninstall()
+        theirs = renders(client, url, data)
+    finally:
+        assert textcache.install()
+    assert ours == theirs
+
+
+def test_a_long_listing_over_pages_prints_the_same_bytes(client):
+    data = sample("crossover-summary")
+    data = {**data, "rows": data["rows"] * 8}
+    url = "/api/v1/forms/crossover-summary/render?format=pdf"
+    ours = renders(client, url, data)
+    try:
+        textcache.uninstall()
+        theirs = renders(client, url, data)
+    finally:
+        textcache.install()
+    assert ours == theirs
+
+
+def test_an_unknown_weasyprint_keeps_its_own_code(monkeypatch):
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    try:
+        textcache.uninstall()
+        assert not textcache.install()
+        assert weasyprint.text.line_break.Layout.setup is textcache._original_setup
+    finally:
+        monkeypatch.undo()
+        assert textcache.install()
