@@ -29,7 +29,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..documents import FORM_TEMPLATES, Document, RenderSettings
-from . import Rendered, qr, subsetting, textcache
+from . import Rendered, layoutcache, qr, subsetting
 from .fonts import compact_faces, font_face_css
 from .templating import file_environment
 
@@ -148,7 +148,7 @@ render_lock = threading.RLock()
 def print_setup(font_dir: str) -> PrintSetup:
     with _setup_lock:
         subsetting.install()
-        textcache.install()
+        layoutcache.install()
         fonts = compact_faces(font_dir)
         font_config = FontConfiguration()
         css = font_face_css() + "\n" + PRINT_CSS.read_text(encoding="utf-8")

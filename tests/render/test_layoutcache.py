@@ -1,5 +1,5 @@
-"""WeasyPrint's text layout with its contexts, font descriptions and struts kept prints every form
-byte for byte as WeasyPrint's own code does."""
+"""WeasyPrint with what it remade for every line, border and color kept (render/layoutcache.py)
+prints every form byte for byte as WeasyPrint's own code does."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import weasyprint
 
 from formsvc.forms import FORMS
-from formsvc.render import textcache
+from formsvc.render import layoutcache
 
 from ..helpers import sample
 
@@ -28,12 +28,14 @@ def test_every_form_prints_the_same_bytes_as_weasyprint_alone(client, form_id, b
     else:
         url, data = f"/api/v1/forms/{form_id}/render?format=pdf", sample(form_id)
     ours = renders(client, url, data)
-    assert weasyprint.text.line_break.Layout.setup is textcache._setup
+    assert weasyprint.text.line_break.Layout.setup is layoutcache._setup
+    assert weasyprint.formatting_structure.build.collapse_table_borders is (
+        layoutcache._collapse_table_borders)
     try:
-        textcache.uninstall()
+        layoutcache.uninstall()
         theirs = renders(client, url, data)
     finally:
-        assert textcache.install()
+        assert layoutcache.install()
     assert ours == theirs
 
 
@@ -43,19 +45,19 @@ def test_a_long_listing_over_pages_prints_the_same_bytes(client):
     url = "/api/v1/forms/crossover-summary/render?format=pdf"
     ours = renders(client, url, data)
     try:
-        textcache.uninstall()
+        layoutcache.uninstall()
         theirs = renders(client, url, data)
     finally:
-        textcache.install()
+        layoutcache.install()
     assert ours == theirs
 
 
 def test_an_unknown_weasyprint_keeps_its_own_code(monkeypatch):
     monkeypatch.setattr(weasyprint, "__version__", "71.0")
     try:
-        textcache.uninstall()
-        assert not textcache.install()
-        assert weasyprint.text.line_break.Layout.setup is textcache._original_setup
+        layoutcache.uninstall()
+        assert not layoutcache.install()
+        assert weasyprint.text.line_break.Layout.setup is layoutcache._original_setup
     finally:
         monkeypatch.undo()
-        assert textcache.install()
+        assert layoutcache.install()
