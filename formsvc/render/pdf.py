@@ -7,7 +7,9 @@ so no data can make a render read a local file or reach the network.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import io
 import itertools
 import logging
@@ -242,10 +244,30 @@ def _deflate_streams(pdf: Any) -> None:
             obj.compress = False
 
 
+#: new objects between two of the garbage collector's passes while a document is laid out and
+#: written (Python's default is 700): WeasyPrint makes tens of thousands of objects per page, most
+#: of which live until the document is written, so that at 700 the collector ran 25 times over
+#: crossover-summary's sheet, and every tenth time through all older objects, to free next to
+#: nothing; 20,000 new objects are a few megabytes at most
+RENDER_GC_THRESHOLD = 20_000
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Any:
+    """The collector's first threshold raised to RENDER_GC_THRESHOLD for the block (renders
+    take render_lock, so one at a time sets it and puts it back)."""
+    first, *older = gc.get_threshold()
+    gc.set_threshold(max(first, RENDER_GC_THRESHOLD), *older)
+    try:
+        yield
+    finally:
+        gc.set_threshold(first, *older)
+
+
 def render_html(html: str, setup: PrintSetup, resources: Resources | None = None) -> bytes:
     fetcher = SafeFetcher(setup.fonts, resources)
     kind = HTML if setup.uses_pseudo or _USES_PSEUDO.search(html) else LeanHTML
-    with render_lock:
+    with render_lock, _fewer_collections():
         document = kind(string=html, url_fetcher=fetcher).render(
             stylesheets=[setup.stylesheet], font_config=setup.font_config
         )

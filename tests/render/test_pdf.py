@@ -123,3 +123,22 @@ def test_a_form_is_styled_without_the_pseudo_element_rules(client, monkeypatch):
     assert kinds == [pdf.LeanHTML]
     lean = pdf._lean_ua_stylesheet()
     assert lean is not pdf.UA_STYLESHEET
+
+
+def test_a_render_raises_the_collectors_threshold_and_puts_it_back(app, monkeypatch):
+    import gc
+
+    from formsvc.render import pdf
+
+    seen = []
+    original = pdf._escape_font_names
+
+    def noted(document):
+        seen.append(gc.get_threshold())
+        original(document)
+
+    monkeypatch.setattr(pdf, "_escape_font_names", noted)
+    before = gc.get_threshold()
+    pdf.render_html("<html><body><p>汇总表</p></body></html>", pdf.print_setup(app.config["FONT_DIR"]))
+    assert seen == [(max(before[0], pdf.RENDER_GC_THRESHOLD), *before[1:])]
+    assert gc.get_threshold() == before
