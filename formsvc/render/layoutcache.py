@@ -12,6 +12,9 @@ scores, and these made a seventh of its render time. Here
   on a context, and a layout keeps its own font description and attributes);
 - a font description once per the seven values it is made of (Pango copies it into each layout);
 - a style's strut is kept with the style, once WeasyPrint's own cache has answered for it;
+- a document breaks the same text in the same style and width once (split_first_line: a fifth
+  of a listing's lines repeat an earlier one, 武汉市 in 城市, the unit in 所在单位), kept with
+  the document's layout context and so never beyond it;
 - placing a line or block where there are no floats (avoid_collisions) skips the search for the
   floats it would have to avoid;
 - a style's border on a side is scored once per table (collapse_table_borders, copied from
@@ -26,6 +29,7 @@ written against only, so that an upgrade falls back to WeasyPrint's own code.
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
@@ -151,6 +155,32 @@ def _strut(style: Any) -> tuple[float, float]:
     if found is None:
         found = style.__dict__[_STRUT] = _original_strut(style)
     return found
+
+
+#: where a layout context keeps the lines it has broken: one document's, as the context is
+_LINES = "_formsvc_lines"
+
+
+def _split_first_line(text: str, style: Any, context: Any, max_width: Any,
+                      justification_spacing: float, is_line_start: bool = True,
+                      minimum: bool = False) -> tuple[Any, ...]:
+    """split_first_line, once per document for the same text in the same style and width (a
+    listing's 所在单位 or 省份 column, say): the line's Pango layout is given back deactivated,
+    a copy each time, as WeasyPrint's own is."""
+    if context is None:
+        return _original_split_first_line(
+            text, style, context, max_width, justification_spacing, is_line_start, minimum)
+    lines = context.__dict__.setdefault(_LINES, {})
+    key = (text, id(style), max_width, justification_spacing, is_line_start, minimum)
+    found = lines.get(key)
+    if found is None:
+        result = _original_split_first_line(
+            text, style, context, max_width, justification_spacing, is_line_start, minimum)
+        # the style is kept with the line, so that no other style takes its id while it is kept
+        lines[key] = (style, result)
+        return result
+    layout, *metrics = found[1]
+    return (copy.copy(layout), *metrics)
 
 
 def _avoid_collisions(context: Any, box: Any, containing_block: Any,
@@ -357,12 +387,14 @@ def _collapse_table_borders(table: Any, grid_width: int, grid_height: int) -> An
 _original_setup = line_break.Layout.setup
 _original_strut = line_break.strut
 _original_avoid_collisions = layout_float.avoid_collisions
+_original_split_first_line = line_break.split_first_line
 
 #: (module, name, replacement): each is imported by name where used
 _PATCHES: tuple[tuple[Any, str, Any], ...] = (
     (line_break.Layout, "setup", _setup),
     (line_break, "strut", _strut),
     (layout_inline, "strut", _strut),
+    (layout_inline, "split_first_line", _split_first_line),
     (layout_float, "avoid_collisions", _avoid_collisions),
     (layout_inline, "avoid_collisions", _avoid_collisions),
     (layout_block, "avoid_collisions", _avoid_collisions),
