@@ -5,7 +5,7 @@ then to draw it), and for each one makes a new Pango context and a new font desc
 works out the line's strut (its line height and baseline) from a key it builds as a string of
 fourteen style values; resolving a table's collapsed borders, it scores each box's border on each
 side once per grid line it lies on. A listing sets a few hundred short lines per page in a handful
-of styles: crossover-summary's one A3 sheet, 32 columns × 5 rows, has 283 lines and 1,904 border
+of styles: a listing of 32 columns and 5 rows on one A3 sheet has 283 lines and 1,904 border
 scores, and these made a seventh of its render time. Here
 
 - a Pango context is made once per font map, direction and language (WeasyPrint sets nothing else
