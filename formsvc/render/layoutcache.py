@@ -19,6 +19,8 @@ scores, and these made a seventh of its render time. Here
   floats it would have to avoid;
 - a style's border on a side is scored once per table (collapse_table_borders, copied from
   WeasyPrint 70 but for that);
+- a box with nothing to paint behind it (a listing's every cell and line) gets no background
+  without WeasyPrint's look at images and colors it does not have (layout_box_backgrounds);
 - a color is told from currentColor by its type before comparing (get_color: a color compared
   with a string runs tinycss2's Python __eq__), some four thousand times per sheet.
 
@@ -43,10 +45,12 @@ from weasyprint.draw import border as draw_border
 from weasyprint.draw import color as draw_color
 from weasyprint.draw import text as draw_text
 from weasyprint.formatting_structure import build
+from weasyprint.layout import background as layout_background
 from weasyprint.layout import block as layout_block
 from weasyprint.layout import float as layout_float
 from weasyprint.layout import inline as layout_inline
 from weasyprint.layout import table as layout_table
+from weasyprint.layout.percent import resolve_radii_percentages
 from weasyprint.layout.table import TRANSPARENT
 from weasyprint.text import line_break
 from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
@@ -204,6 +208,30 @@ def _avoid_collisions(context: Any, box: Any, containing_block: Any,
         right -= box.margin_right
         return left - box.margin_left, position_y - box.margin_top, right - left
     return left, position_y, right - left
+
+
+#: background-image: none, as WeasyPrint computes it
+_NO_IMAGES = (("none", None),)
+
+
+def _layout_box_backgrounds(page: Any, box: Any, get_image_from_uri: Any,
+                            layout_children: bool = True, style: Any = None) -> None:
+    """layout_box_backgrounds, for a box with nothing to paint behind it (no background color,
+    image, shadow, border or mask image: a listing's every cell and line) only what WeasyPrint
+    does for one, its corners' radii resolved and no background; any other box WeasyPrint's."""
+    box_style = box.style if style is None else style
+    if (box is page or box_style["background_image"] != _NO_IMAGES
+            or box_style["visibility"] == "hidden" or box_style["box_shadow"]
+            or box_style["border_image_source"][0] != "none"
+            or box_style["mask_border_source"][0] != "none"
+            or get_color(box_style, "background_color").alpha != 0):
+        _original_layout_box_backgrounds(page, box, get_image_from_uri, layout_children, style)
+        return
+    resolve_radii_percentages(box)
+    if layout_children:
+        for child in box.all_children():
+            _layout_box_backgrounds(page, child, get_image_from_uri)
+    box.background = None
 
 
 def get_color(style: Any, key: str) -> Any:
@@ -393,6 +421,7 @@ _original_setup = line_break.Layout.setup
 _original_strut = line_break.strut
 _original_avoid_collisions = layout_float.avoid_collisions
 _original_split_first_line = line_break.split_first_line
+_original_layout_box_backgrounds = layout_background.layout_box_backgrounds
 
 #: (module, name, replacement): each is imported by name where used
 _PATCHES: tuple[tuple[Any, str, Any], ...] = (
@@ -403,6 +432,7 @@ _PATCHES: tuple[tuple[Any, str, Any], ...] = (
     (layout_float, "avoid_collisions", _avoid_collisions),
     (layout_inline, "avoid_collisions", _avoid_collisions),
     (layout_block, "avoid_collisions", _avoid_collisions),
+    (layout_background, "layout_box_backgrounds", _layout_box_backgrounds),
     (draw_color, "get_color", get_color),
     (draw_border, "get_color", get_color),
     (draw_text, "get_color", get_color),
