@@ -116,7 +116,7 @@ def watch_parent(parent: int, interval: float = 1.0) -> threading.Thread:
     orphaned pool workers would otherwise live on, holding memory and the job's files. Watched
     by pid rather than by prctl(PR_SET_PDEATHSIG), which fires when the *thread* that started the
     pool ends, and pools are started from short-lived job threads. A pool worker's own parent
-    is the fork server (POOL_CONTEXT), which exits with the owner: either going ends this one."""
+    is the fork server (pool_context), which exits with the owner: either going ends this one."""
     server = os.getppid()
 
     def watch() -> None:
