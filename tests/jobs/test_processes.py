@@ -141,3 +141,30 @@ def test_without_a_fork_server_the_pool_spawns_its_workers(monkeypatch, caplog):
     monkeypatch.setattr(multiprocessing.forkserver, "ensure_running", refuse)
     assert runners.pool_context().get_start_method() == "spawn"
     assert "AF_UNIX path too long" in caplog.text
+
+
+#: a process whose temporary folder is too deep for a socket's path, as under a deep instance
+DEEP_TEMP = """
+import json, sys, tempfile
+from pathlib import Path
+from multiprocessing import util
+from formsvc import scratch
+from formsvc.jobs.runners import pool_context
+deep = Path(sys.argv[1])
+deep.mkdir(parents=True)
+tempfile.tempdir = str(deep)
+method = pool_context().get_start_method()
+print(json.dumps({"method": method, "socket_folder": util.get_temp_dir(),
+                  "system": scratch.SYSTEM_TMPDIR}))
+"""
+
+
+def test_a_deep_temporary_folder_still_gets_a_fork_server(tmp_path):
+    deep = tmp_path / ("实例目录" * 8) / "tmp" / "12345"
+    assert len(str(deep).encode()) > 107
+    done = subprocess.run([sys.executable, "-c", DEEP_TEMP, str(deep)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.splitlines()[-1])
+    assert answer["method"] == "forkserver", done.stderr
+    assert answer["socket_folder"].startswith(answer["system"])
