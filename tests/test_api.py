@@ -166,3 +166,12 @@ def test_renders_and_blanks_use_the_instance_template(app, client):
     # a format the instance did not replace keeps the shipped template
     word = client.get("/api/v1/forms/pledge/blank?format=docx")
     assert word.status_code == 200 and "诚信承诺书" in docx_text(word.data)
+
+
+def test_an_instance_template_added_while_the_service_runs_is_used_at_the_next_render(app, client):
+    url = "/api/v1/forms/pledge/render?format=pdf"
+    before = client.post(url, json=sample("pledge"))
+    assert before.status_code == 200 and "本地承诺书样式" not in "".join(pdf_text(before.data))
+    override_template(app, "pledge", "本地承诺书样式")
+    after = client.post(url, json=sample("pledge"))
+    assert [flat(page)[:7] for page in pdf_text(after.data)] == ["本地承诺书样式"] * 3
