@@ -139,9 +139,9 @@ def jobs_app(tmp_path: Path, font_dir: Path, monkeypatch: pytest.MonkeyPatch,
 
     One pool worker, not one per core: each worker rehearses a certificate (about 1 s of CPU)
     before its first chunk, and on a 2-core machine already busy with two test processes a second
-    worker only adds that. A test about workers side by side
-    sets JOB_WORKERS before its first job (the pool starts then): test_jobs' 230-row job,
-    and the live server of the browser tests, the first-job and pool-process tests run two."""
+    worker only adds that. A test about workers side by side sets JOB_WORKERS before its first
+    job (the pool starts then): test_jobs' 230-row job, and the live server of the browser
+    tests, the first-job and pool-process tests run two."""
     from formsvc import db
     from formsvc.jobs.runners import runner_for
 
