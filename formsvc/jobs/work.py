@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -251,7 +252,12 @@ def _issue_and_print(app: Flask, session: Session, job: Job, chunk: JobChunk) ->
 
 
 def finish(app: Flask, job_id: str) -> bool:
-    """Join the chunks into the print PDF and the ZIP, in sheet order; True if this call did."""
+    """Join the chunks into the print PDF and the ZIP, in sheet order; True if this call did.
+
+    Two processes may finish one job at once (two Celery workers finishing its last two chunks
+    together, or a chunk done twice): each joins into files of its own, the one that marks the
+    job done keeps its files and removes the parts, and the other gives way, whether it finds the
+    job done or the parts already gone."""
     with app.app_context(), db.own_session(app) as session:
         job = session.get(Job, job_id)
         if job is None or job.state not in UNFINISHED:
@@ -265,7 +271,13 @@ def finish(app: Flask, job_id: str) -> bool:
         parts = [path for chunk in chunks for path in _chunk_files(folder, chunk.index)]
         # the joined files take as much room again as their parts
         ensure_free_space(app, needed=sum(p.stat().st_size for p in parts if p.exists()))
-        _join(folder, chunks)
+        try:
+            _join(folder, chunks)
+        except FileNotFoundError:
+            session.rollback()  # a read that sees the other finisher's commit
+            if session.scalar(select(Job.state).where(Job.id == job_id)) in UNFINISHED:
+                raise
+            return False
         changed = session.execute(
             update(Job).where(Job.id == job_id, Job.state.in_(UNFINISHED))
             .values(state=DONE, done=Job.total, finished_at=utcnow(), lease_until=None)
@@ -277,19 +289,22 @@ def finish(app: Flask, job_id: str) -> bool:
             audit.record(session, job.created_by, "bulk-issue", None, job=job_id, total=job.total,
                          **counts, source=job.source_name)
         session.commit()
-    for path in parts:
-        path.unlink(missing_ok=True)
     if changed:
+        for path in parts:
+            path.unlink(missing_ok=True)
         remove_inputs(folder)
     return bool(changed)
 
 
 def _join(folder: Path, chunks: Sequence[JobChunk]) -> None:
     """The print PDF and the ZIP, both or neither: a join that fails (a full disk) leaves the
-    chunks to join again and no file that looks finished."""
-    staging = folder / f".{SINGLES_ZIP}.partial"
+    chunks to join again and no file that looks finished. Its files in the making are its own
+    (a random name each), so that two joins at once never write into one file."""
+    token = secrets.token_hex(6)
+    staging = folder / f".{SINGLES_ZIP}.{token}.partial"
+    joined = folder / f".{PRINT_PDF}.{token}.joined"
     try:
-        with StreamingPdfWriter(folder / f".{PRINT_PDF}.joined") as writer:
+        with StreamingPdfWriter(joined) as writer:
             for chunk in chunks:
                 writer.append(_chunk_files(folder, chunk.index)[0])
         with zipfile.ZipFile(private_file(staging), "w", zipfile.ZIP_STORED) as archive:
@@ -299,9 +314,9 @@ def _join(folder: Path, chunks: Sequence[JobChunk]) -> None:
                         with part.open(entry) as source, archive.open(entry.filename, "w") as target:
                             while block := source.read(1 << 20):
                                 target.write(block)
-        private(folder / f".{PRINT_PDF}.joined").replace(folder / PRINT_PDF)
+        private(joined).replace(folder / PRINT_PDF)
         staging.replace(folder / SINGLES_ZIP)
     except BaseException:
         staging.unlink(missing_ok=True)
-        (folder / f".{PRINT_PDF}.joined").unlink(missing_ok=True)
+        joined.unlink(missing_ok=True)
         raise
