@@ -35,6 +35,15 @@ class FormsvcError(Exception):
     status: int = 400
     default_message: str = "请求有误"
 
+    def __init_subclass__(cls, *, status: int | None = None, message: str | None = None,
+                          **kwargs: Any) -> None:
+        # an error names its status and message in its class line
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if message is not None:
+            cls.default_message = message
+
     def __init__(self, problems: str | Iterable[Problem] | None = None, *, loc: Loc = ()) -> None:
         if problems is None:
             problems = self.default_message
@@ -47,46 +56,29 @@ class FormsvcError(Exception):
         return {"errors": [p.as_json() for p in self.problems]}
 
 
-class MalformedRequest(FormsvcError):
-    status = 400
-    default_message = "请求格式错误"
+class MalformedRequest(FormsvcError, status=400, message="请求格式错误"): ...
 
 
-class Unauthorized(FormsvcError):
-    status = 401
-    default_message = "需要登录或提供有效的访问令牌"
+class Unauthorized(FormsvcError, status=401, message="需要登录或提供有效的访问令牌"): ...
 
 
-class Forbidden(FormsvcError):
-    status = 403
-    default_message = "没有权限执行此操作"
+class Forbidden(FormsvcError, status=403, message="没有权限执行此操作"): ...
 
 
-class NotFound(FormsvcError):
-    status = 404
-    default_message = "未找到"
+class NotFound(FormsvcError, status=404, message="未找到"): ...
 
 
-class Conflict(FormsvcError):
-    status = 409
-    default_message = "与现有记录冲突"
+class Conflict(FormsvcError, status=409, message="与现有记录冲突"): ...
 
 
-class PayloadTooLarge(FormsvcError):
-    status = 413
-    default_message = "上传内容过大"
+class PayloadTooLarge(FormsvcError, status=413, message="上传内容过大"): ...
 
 
-class UnsupportedMediaType(FormsvcError):
-    status = 415
-    default_message = "不支持的内容类型"
+class UnsupportedMediaType(FormsvcError, status=415, message="不支持的内容类型"): ...
 
 
-class InvalidData(FormsvcError):
+class InvalidData(FormsvcError, status=422, message="数据校验未通过"):
     """The data were understood but break the form's rules: 422 with every problem found."""
-
-    status = 422
-    default_message = "数据校验未通过"
 
     def __init__(
         self,
@@ -121,10 +113,7 @@ class InvalidImage(InvalidData):
         super().__init__(f"{label}{reason}", loc=loc)
 
 
-class RateLimited(FormsvcError):
-    status = 429
-    default_message = "查询过于频繁，请稍后再试"
-
+class RateLimited(FormsvcError, status=429, message="查询过于频繁，请稍后再试"):
     def __init__(self, problems: str | Iterable[Problem] | None = None, *, loc: Loc = (),
                  retry_after: int | None = None) -> None:
         super().__init__(problems, loc=loc)
@@ -132,18 +121,13 @@ class RateLimited(FormsvcError):
         self.retry_after = retry_after
 
 
-class InsufficientStorage(FormsvcError):
+class InsufficientStorage(FormsvcError, status=507, message="输出目录可用空间不足，请清理磁盘后再试"):
     """Too little free space where bulk outputs go: 507, nothing started."""
 
-    status = 507
-    default_message = "输出目录可用空间不足，请清理磁盘后再试"
 
-
-class ServiceUnavailable(FormsvcError):
+class ServiceUnavailable(FormsvcError, status=503, message="证书登记库暂时无法访问，请稍后再试"):
     """A part the answer needs (the registry's database) cannot be reached: 503, try again later."""
 
-    status = 503
-    default_message = "证书登记库暂时无法访问，请稍后再试"
     retry_after = 30
 
 
