@@ -101,6 +101,13 @@ def override_template(app: Flask, name: str, marker: str) -> Path:
 # --- samples and test data -------------------------------------------------------------------
 
 
+def notice_text(name: str) -> list[str]:
+    """A form's notes as its notice prints them (tests/forms/notices/<name>.txt, a line each): the
+    tests' own copy of the notice's words, to hold the form's against."""
+    text = (ROOT / "tests" / "forms" / "notices" / f"{name}.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
 def sample(form_id: str) -> Any:
     return json.loads((SAMPLES / f"{form_id}.json").read_text(encoding="utf-8"))
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from formsvc.forms.post_quota import PostQuotaForm, applicant_lines
 
-from ..helpers import docx_runs, docx_text, flat, pdf_text, sample, save_artifact, setting
+from ..helpers import docx_runs, docx_text, flat, notice_text, pdf_text, sample, save_artifact, setting
 from ..libreoffice import to_pdf
 
 URL = "/api/v1/forms/post-quota"
@@ -27,13 +27,7 @@ LABELS = (
     "已聘情况（不含“双肩挑”）", "待聘情况", "空岗情况", "申报情况", "空岗申报", "不占岗位申报",
     "申报人员姓名及专业", "主管部门审核意见", "事业单位人事管理部门审核意见", "（盖章）",
 )
-NOTES = (
-    "备注：1.此表由用人单位填报，并加盖公章。",
-    "2.设岗情况为事业单位人事管理部门批复调整的岗位数量；已聘情况为现已经聘任到专业技术岗位的人员"
-    "数量；待聘情况为所有取得职称未聘到相应职级的人员数量；空岗情况为单位实际空缺的岗位数量；申报"
-    "情况中的空岗申报为按照空岗申报原则申报的人员数量，不占岗位申报为按照规定不占岗位申报的人员数量。",
-    "3.各地区各部门可结合实际，对本表格进行适当调整。",
-)
+NOTES = tuple(notice_text("post-quota"))
 #: the sample's grid as printed: row label, 合计 (computed), 中级, 副高, 正高
 GRID = (
     ("设岗情况", (526, 326, 148, 52)),
