@@ -9,8 +9,9 @@ number format and data validation the builder gave them.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -276,3 +277,24 @@ def table(sheet: Worksheet, columns: Sequence[Column], *, header_row: int, items
 
 def save(workbook: Workbook, path: Path) -> None:
     workbook.save(str(path))
+
+
+def listing_workbook(out_dir: Path, *, sheet_title: str, title_text: str, columns: Sequence[Column],
+                     header_row: int, items: str, rows: int, notes: tuple[str, str, Sequence[str]],
+                     page: Mapping[str, Any], above: Callable[[Worksheet], None] | None = None,
+                     **table_options: Any) -> Path:
+    """The import template of a listing form: its title, what stands above the table (above),
+    the table of columns for rows rows, the print setup with the title rows repeated on every
+    page, and the notes (sheet title, heading, lines) on a sheet of their own; saved as
+    out_dir/form.xlsx."""
+    workbook, sheet = new_workbook(sheet_title)
+    title(sheet, title_text, len(columns))
+    if above is not None:
+        above(sheet)
+    table(sheet, columns, header_row=header_row, items=items, last_row=header_row + rows,
+          **table_options)
+    print_setup(sheet, title_rows=f"1:{header_row}", **page)
+    notes_sheet(workbook, *notes)
+    path = out_dir / "form.xlsx"
+    save(workbook, path)
+    return path

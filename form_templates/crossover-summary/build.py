@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import xlsx_kit as kit
+from openpyxl.worksheet.worksheet import Worksheet
 
 from formsvc.forms.crossover_summary import (
     NOTES,
@@ -54,24 +55,23 @@ PROMPTS = {
 }
 
 
-def build(out_dir: Path) -> list[Path]:
-    table = columns(SummaryRow)
-    workbook, sheet = kit.new_workbook("汇总表")
-    kit.title(sheet, TITLE, len(table))
+def unit_line(sheet: Worksheet) -> None:
+    """申报单位：…（盖章） above the table, and 填表说明附后 at its right."""
     before, after = UNIT_LINE
     kit.merged_line(sheet, UNIT_ROW, f"{before}{{{{ doc.unit or '' }}}}{after}", UNIT_COLUMNS,
                     size=12, height=24)
-    kit.merged_line(sheet, UNIT_ROW, NOTES_FOLLOW, len(table), first_column=UNIT_COLUMNS + 1,
-                    align="right")
-    kit.table(sheet, table, header_row=HEADER_ROW, items="doc.rows",
-              last_row=HEADER_ROW + (max_rows(SPEC) or 1000), mark_required=True,
-              sources={"serial": "{{ row.serial or index }}"}, examples=EXAMPLES, prompts=PROMPTS,
-              frozen_columns=2, unbroken=UNBROKEN)
+    kit.merged_line(sheet, UNIT_ROW, NOTES_FOLLOW, len(columns(SummaryRow)),
+                    first_column=UNIT_COLUMNS + 1, align="right")
+
+
+def build(out_dir: Path) -> list[Path]:
     # 32 columns shrunk onto one A3 page print at 4-5 pt: at full size (11 pt) over several
     # pages, the title rows and 序号/姓名 repeated on each
-    kit.print_setup(sheet, paper="A3", landscape=True, title_rows=f"1:{HEADER_ROW}",
-                    title_columns="A:B", fit_width=False, attachment="附件1")
-    kit.notes_sheet(workbook, "填表说明", NOTES_HEADING, NOTES)
-    path = out_dir / "form.xlsx"
-    kit.save(workbook, path)
-    return [path]
+    return [kit.listing_workbook(
+        out_dir, sheet_title="汇总表", title_text=TITLE, columns=columns(SummaryRow),
+        header_row=HEADER_ROW, items="doc.rows", rows=max_rows(SPEC) or 1000,
+        notes=("填表说明", NOTES_HEADING, NOTES), above=unit_line,
+        page={"paper": "A3", "landscape": True, "title_columns": "A:B", "fit_width": False,
+              "attachment": "附件1"},
+        mark_required=True, sources={"serial": "{{ row.serial or index }}"}, examples=EXAMPLES,
+        prompts=PROMPTS, frozen_columns=2, unbroken=UNBROKEN)]

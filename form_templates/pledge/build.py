@@ -70,14 +70,8 @@ SHEET_EXAMPLES = {"name": "阿依古丽·买买提", "speciality": "中西医结
 
 
 def build_sheet(out_dir: Path) -> Path:
-    table = columns(PledgeApplicant)
-    workbook, sheet = xlsx_kit.new_workbook("申报人员")
-    xlsx_kit.title(sheet, SHEET_TITLE, len(table))
-    xlsx_kit.table(sheet, table, header_row=SHEET_HEADER_ROW, items="doc.applicants",
-                   last_row=SHEET_HEADER_ROW + (max_rows(SPEC) or 1000), mark_required=True,
-                   examples=SHEET_EXAMPLES)
-    xlsx_kit.print_setup(sheet, paper="A4", landscape=False, title_rows=f"1:{SHEET_HEADER_ROW}")
-    xlsx_kit.notes_sheet(workbook, "填写说明", "填写说明：", SHEET_NOTES)
-    path = out_dir / "form.xlsx"
-    xlsx_kit.save(workbook, path)
-    return path
+    return xlsx_kit.listing_workbook(
+        out_dir, sheet_title="申报人员", title_text=SHEET_TITLE, columns=columns(PledgeApplicant),
+        header_row=SHEET_HEADER_ROW, items="doc.applicants", rows=max_rows(SPEC) or 1000,
+        notes=("填写说明", "填写说明：", SHEET_NOTES), page={"paper": "A4", "landscape": False},
+        mark_required=True, examples=SHEET_EXAMPLES)

@@ -36,17 +36,12 @@ PROMPTS = {
 
 
 def build(out_dir: Path) -> list[Path]:
-    table = columns(TitleRecord)
-    workbook, sheet = kit.new_workbook("职称数据")
-    kit.title(sheet, TITLE, len(table))
-    kit.table(sheet, table, header_row=HEADER_ROW, items="doc.rows",
-              last_row=HEADER_ROW + (max_rows(SPEC) or 1000), mark_required=False, examples=EXAMPLES,
-              prompts=PROMPTS, unbroken=UNBROKEN)
     # shrunk onto one page width the sheet prints at 5-6 pt: at full size over two pages
     # across, the title rows and 姓名 repeated on each
-    kit.print_setup(sheet, paper="A4", landscape=True, title_rows=f"1:{HEADER_ROW}",
-                    title_columns="A:A", fit_width=False, attachment="附件4")
-    kit.notes_sheet(workbook, "备注", NOTES_HEADING, NOTES)
-    path = out_dir / "form.xlsx"
-    kit.save(workbook, path)
-    return [path]
+    return [kit.listing_workbook(
+        out_dir, sheet_title="职称数据", title_text=TITLE, columns=columns(TitleRecord),
+        header_row=HEADER_ROW, items="doc.rows", rows=max_rows(SPEC) or 1000,
+        notes=("备注", NOTES_HEADING, NOTES),
+        page={"paper": "A4", "landscape": True, "title_columns": "A:A", "fit_width": False,
+              "attachment": "附件4"},
+        mark_required=False, examples=EXAMPLES, prompts=PROMPTS, unbroken=UNBROKEN)]
