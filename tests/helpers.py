@@ -342,6 +342,17 @@ def blank_template(client: FlaskClient, form_id: str) -> bytes:
     return response.data
 
 
+def blank_workbook(client: FlaskClient, form_id: str, sheets: list[str], title: str) -> Any:
+    """A form's blank import template, read back (and kept as a test artifact), after checking
+    its sheets' names and the title in A1 of the first."""
+    content = blank_template(client, form_id)
+    save_artifact(f"{form_id}-blank.xlsx", content)
+    book = load_workbook(io.BytesIO(content))
+    assert book.sheetnames == sheets
+    assert book[sheets[0]]["A1"].value == title
+    return book
+
+
 def sample_rows(form_id: str) -> list[dict[str, Any]]:
     """The sample's rows keyed by column header, dates as dates (Excel date cells)."""
     spec = get_form(form_id)

@@ -12,6 +12,7 @@ from formsvc.forms.title_history import IDENTITY_LABELS, TitleRecord, check_reco
 
 from ..helpers import (
     blank_template,
+    blank_workbook,
     change_row,
     errors_of,
     fill,
@@ -45,12 +46,8 @@ TITLE_DOCUMENT_TYPES = [
 
 
 def test_blank_template_has_the_notices_columns_dropdowns_formats_and_notes(client):
-    content = blank_template(client, FORM)
-    save_artifact("title-history-blank.xlsx", content)
-    book = load_workbook(io.BytesIO(content))
-    assert book.sheetnames == ["职称数据", "备注"]
+    book = blank_workbook(client, FORM, ["职称数据", "备注"], NOTICE_TITLE)
     sheet = book["职称数据"]
-    assert sheet["A1"].value == NOTICE_TITLE
     assert [c.value for c in sheet[2]] == NOTICE_COLUMNS
     assert all(c.font.b and c.fill.fgColor.rgb.endswith("D9D9D9") for c in sheet[2])
     assert sheet.freeze_panes == "B3"
