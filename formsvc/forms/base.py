@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import tomllib
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from ..documents import Document
+from ..documents import FORM_TEMPLATES, Document
 from ..errors import Loc, Problem
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,25 @@ class SheetTool:
 
 
 @dataclass(frozen=True)
+class CatalogueEntry:
+    """What the catalogue says of a form: its official title, the notice it comes from (its
+    source), what it is for, and the formats it is offered in, the first the default. A form's
+    folder holds it beside the form's templates, as form_templates/<id>/form.toml."""
+
+    title: str
+    source: str
+    purpose: str
+    formats: tuple[str, ...]
+
+
+@functools.cache
+def catalogue_entry(form_id: str) -> CatalogueEntry:
+    with (FORM_TEMPLATES / form_id / "form.toml").open("rb") as file:
+        entry = tomllib.load(file)
+    return CatalogueEntry(entry["title"], entry["source"], entry["purpose"], tuple(entry["formats"]))
+
+
+@dataclass(frozen=True)
 class FormSpec:
     """A form of the catalogue: official name, source, data model, rules, documents, formats."""
 
@@ -105,6 +125,13 @@ class FormSpec:
     rows_rules: Callable[[FindingsBuilder, Sequence[LocatedRow]], None] | None = None
     #: for tabular forms: what the form's page makes from a filled sheet beyond the form itself
     sheet_tool: SheetTool | None = None
+
+    @classmethod
+    def catalogued(cls, form_id: str, **parts: Any) -> FormSpec:
+        """The form as its catalogue entry describes it, made of parts (its model, documents, rules…)."""
+        entry = catalogue_entry(form_id)
+        return cls(id=form_id, title=entry.title, source=entry.source, purpose=entry.purpose,
+                   formats=entry.formats, **parts)
 
     def validate(self, data: Any) -> Validated:
         """Every problem of data at once: the fields' own, and the cross-field rules' on whatever

@@ -144,13 +144,9 @@ def documents(form: CommitteeFilingForm | None) -> list[Document]:
     })]
 
 
-SPEC = FormSpec(
-    id="committee-filing",
-    title="＿＿市职称评审委员会核准备案表",
-    source="咸职改办〔2024〕12号 附件3",
-    purpose="三年有效期已满的职称评审委员会重新核准备案时填报，核准备案完成前不得开展评审。",
+SPEC = FormSpec.catalogued(
+    "committee-filing",
     model=CommitteeFilingForm,
-    formats=("docx", "pdf"),
     documents=documents,
     rules=rules,
 )

@@ -27,6 +27,7 @@ from .base import (
     FindingsBuilder,
     FormModel,
     FormSpec,
+    catalogue_entry,
 )
 from .crossover import CandidateSource, CrossoverDocumentType, Education, SkillLevel
 from .crossover_eligibility import Eligibility, TitleGrade, crossover_eligibility
@@ -195,7 +196,7 @@ def context(form: CrossoverApplication | None) -> dict[str, Any]:
     }
 
 
-TITLE = "武汉市专业技术人才向高技能人才贯通个人申报表"
+TITLE = catalogue_entry("crossover-application").title
 
 
 def document(form: CrossoverApplication | None) -> Document:
@@ -207,13 +208,9 @@ def documents(form: CrossoverApplication | None) -> list[Document]:
     return [document(form)]
 
 
-SPEC = FormSpec(
-    id="crossover-application",
-    title=TITLE,
-    source="武人社规〔2022〕2号 附件2",
-    purpose="专业技术人员申报职业技能评价（贯通认定）的个人申报表，一式三份，后附职称证书复印件。",
+SPEC = FormSpec.catalogued(
+    "crossover-application",
     model=CrossoverApplication,
-    formats=("docx", "pdf"),
     documents=documents,
     rules=rules,
     explain=explain,

@@ -28,14 +28,23 @@ from ..dates import PastDate
 from ..documents import Document
 from ..identity import RESIDENT_ID_TYPES, IdentityNumber, check_resident_id
 from ..text import Paragraphs, PersonName, Text
-from .base import Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, SheetTool, listed_rows
+from .base import (
+    Findings,
+    FindingsBuilder,
+    FormModel,
+    FormSpec,
+    LocatedRow,
+    SheetTool,
+    catalogue_entry,
+    listed_rows,
+)
 from .crossover import CandidateSource, CertificateDelivery, CrossoverDocumentType, Education, SkillLevel
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates
 
 # 附件1's heading reads 高技术人才; the notice's body (三(三)) names the form
 # 高技能人才, which is what the title says.
-TITLE = "武汉市专业技术人才向高技能人才贯通申报汇总表"
+TITLE = catalogue_entry("crossover-summary").title
 UNIT_LINE = ("申报单位：", "（盖章）")
 NOTES_FOLLOW = "填表说明附后"
 NOTES_HEADING = "填表说明："
@@ -173,13 +182,9 @@ def documents(form: CrossoverSummaryForm | None) -> list[Document]:
     })]
 
 
-SPEC = FormSpec(
-    id="crossover-summary",
-    title=TITLE,
-    source="武人社规〔2022〕2号 附件1",
-    purpose="企业、院校及其他申报单位汇总报送专业技术人才向高技能人才贯通（职业技能评价）的申报人员信息。",
+SPEC = FormSpec.catalogued(
+    "crossover-summary",
     model=CrossoverSummaryForm,
-    formats=("xlsx", "pdf"),
     documents=documents,
     rules=rules,
     row_model=SummaryRow,

@@ -63,13 +63,9 @@ def documents(form: PledgeForm | None) -> list[Document]:
     ]
 
 
-SPEC = FormSpec(
-    id="pledge",
-    title="诚信承诺书",
-    source="咸职改办〔2024〕12号 附件2",
-    purpose="申报人员对申报评审材料真实性的承诺，随申报材料提交并归档。",
+SPEC = FormSpec.catalogued(
+    "pledge",
     model=PledgeForm,
-    formats=("docx", "pdf"),
     documents=documents,
     row_model=PledgeApplicant,
     rows_field="applicants",

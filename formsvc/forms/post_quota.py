@@ -235,14 +235,9 @@ def documents(form: PostQuotaForm | None) -> list[Document]:
     })]
 
 
-SPEC = FormSpec(
-    id="post-quota",
-    title="＿＿年度事业单位高、中级职称申报情况核定表",
-    source="咸职改办〔2024〕12号 附件1",
-    purpose="实行岗位管理的事业单位在岗位结构比例内按岗申报，推荐时同步提供本表，"
-            "列明各级设岗、已聘、待聘、空岗与申报人数及申报人员名单。",
+SPEC = FormSpec.catalogued(
+    "post-quota",
     model=PostQuotaForm,
-    formats=("docx", "pdf", "xlsx"),
     documents=documents,
     rules=rules,
 )

@@ -14,11 +14,11 @@ from ..dates import PastDate
 from ..documents import Document
 from ..identity import IdentityNumber
 from ..text import NumberText, PersonName, Text
-from .base import Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
+from .base import Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, catalogue_entry, listed_rows
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates
 
-TITLE = "湖北省职称历史数据采集表"
+TITLE = catalogue_entry("title-history").title
 #: 备注 1–4 of 附件4, verbatim (the half-width commas are the notice's own)
 NOTES_HEADING = "备注:"
 NOTES = (
@@ -118,13 +118,9 @@ def documents(form: TitleHistoryForm | None) -> list[Document]:
     })]
 
 
-SPEC = FormSpec(
-    id="title-history",
-    title=TITLE,
-    source="咸职改办〔2024〕12号 附件4",
-    purpose="采集 2012 年至 2021 年（及以前）的中、初级职称数据，用于证书查验、补录、更正和生成电子证书。",
+SPEC = FormSpec.catalogued(
+    "title-history",
     model=TitleHistoryForm,
-    formats=("xlsx", "pdf"),
     documents=documents,
     rules=rules,
     row_model=TitleRecord,
