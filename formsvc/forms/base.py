@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import tomllib
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -14,8 +13,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from ..documents import FORM_TEMPLATES, Document
+from ..documents import Document
 from ..errors import Loc, Problem
+from .catalogue import catalogue_entry
 
 log = logging.getLogger(__name__)
 
@@ -78,25 +78,6 @@ class SheetTool:
     description: str
     formats: tuple[str, ...]
     photos: bool = False
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """What the catalogue says of a form: its official title, the notice it comes from (its
-    source), what it is for, and the formats it is offered in, the first the default. A form's
-    folder holds it beside the form's templates, as form_templates/<id>/form.toml."""
-
-    title: str
-    source: str
-    purpose: str
-    formats: tuple[str, ...]
-
-
-@functools.cache
-def catalogue_entry(form_id: str) -> CatalogueEntry:
-    with (FORM_TEMPLATES / form_id / "form.toml").open("rb") as file:
-        entry = tomllib.load(file)
-    return CatalogueEntry(entry["title"], entry["source"], entry["purpose"], tuple(entry["formats"]))
 
 
 @dataclass(frozen=True)

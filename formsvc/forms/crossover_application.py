@@ -27,8 +27,8 @@ from .base import (
     FindingsBuilder,
     FormModel,
     FormSpec,
-    catalogue_entry,
 )
+from .catalogue import catalogue_entry
 from .crossover import CandidateSource, CrossoverDocumentType, Education, SkillLevel
 from .crossover_eligibility import Eligibility, TitleGrade, crossover_eligibility
 from .people import check_person

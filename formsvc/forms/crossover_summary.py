@@ -35,9 +35,9 @@ from .base import (
     FormSpec,
     LocatedRow,
     SheetTool,
-    catalogue_entry,
     listed_rows,
 )
+from .catalogue import catalogue_entry
 from .crossover import CandidateSource, CertificateDelivery, CrossoverDocumentType, Education, SkillLevel
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates

@@ -14,7 +14,8 @@ from ..dates import PastDate
 from ..documents import Document
 from ..identity import IdentityNumber
 from ..text import NumberText, PersonName, Text
-from .base import Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, catalogue_entry, listed_rows
+from .base import Findings, FindingsBuilder, FormModel, FormSpec, LocatedRow, listed_rows
+from .catalogue import catalogue_entry
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates
 

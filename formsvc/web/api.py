@@ -26,7 +26,8 @@ def requested_format(spec: FormSpec) -> str:
     return request.args.get("format", spec.formats[0]).lower()
 
 
-def catalogue_entry(spec: FormSpec) -> dict[str, Any]:
+def catalogue_json(spec: FormSpec) -> dict[str, Any]:
+    """A form as the API's catalogue lists it: its catalogue entry with the links to use it."""
     return {
         "id": spec.id,
         "title": spec.title,
@@ -47,7 +48,7 @@ def catalogue_entry(spec: FormSpec) -> dict[str, Any]:
 
 @bp.get("/forms")
 def forms() -> Response:
-    return jsonify({"forms": [catalogue_entry(spec) for spec in FORMS.values()]})
+    return jsonify({"forms": [catalogue_json(spec) for spec in FORMS.values()]})
 
 
 def schema_of(spec: FormSpec) -> dict[str, Any]:

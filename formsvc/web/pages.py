@@ -10,7 +10,7 @@ from ..documents import RenderSettings
 from ..errors import Forbidden, FormsvcError, MalformedRequest, Problem, RateLimited
 from ..forms import FORMS, get_form
 from ..produce import produce
-from .api import catalogue_entry
+from .api import catalogue_json
 from .http import parse_json, send_rendered
 from .ratelimit import client_key
 from .security import CONTENT_SECURITY_POLICY, from_this_site
@@ -31,7 +31,7 @@ PREVIEW_ERROR_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'",
 
 @bp.get("/")
 def catalogue() -> str:
-    return render_template("catalogue.html", forms=[catalogue_entry(spec) for spec in FORMS.values()])
+    return render_template("catalogue.html", forms=[catalogue_json(spec) for spec in FORMS.values()])
 
 
 @bp.get("/forms/<form_id>")
@@ -40,7 +40,7 @@ def form(form_id: str) -> str:
     tool = spec.sheet_tool
     if tool is not None and tool.endpoint not in current_app.view_functions:
         tool = None
-    return render_template("form.html", form=catalogue_entry(spec), format_labels=FORMAT_LABELS,
+    return render_template("form.html", form=catalogue_json(spec), format_labels=FORMAT_LABELS,
                            rows_field=spec.rows_field, tool=tool,
                            # a draft file larger than a request could be would not render anyway
                            draft_max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
