@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import shutil
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -255,11 +256,16 @@ def finish(app: Flask, job_id: str) -> bool:
     """Join the chunks into the print PDF and the ZIP, in sheet order; True if this call did.
 
     Two processes may finish one job at once (two Celery workers finishing its last two chunks
-    together, or a chunk done twice): each joins into files of its own, the one that marks the
-    job done keeps its files and removes the parts, and the other gives way, whether it finds the
-    job done or the parts already gone."""
+    together, or a chunk done twice): each joins in a folder of its own, so that no two joins
+    write one file. The first to mark the job done removes the parts, the inputs and every
+    join's folder; the other gives way, whether it finds the job done, its folder or the parts
+    gone (if its join was complete, it has put the same files in place). A finisher that finds
+    the job done removes what a finisher killed after marking it left."""
+    folder = folder_of(app, job_id)
     with app.app_context(), db.own_session(app) as session:
         job = session.get(Job, job_id)
+        if job is not None and job.state == DONE:
+            _remove_parts(folder)
         if job is None or job.state not in UNFINISHED:
             return False
         chunks = session.scalars(
@@ -267,11 +273,10 @@ def finish(app: Flask, job_id: str) -> bool:
         ).all()
         if not all(c.finished for c in chunks):
             return False
-        folder = folder_of(app, job_id)
-        parts = [path for chunk in chunks for path in _chunk_files(folder, chunk.index)]
-        # the joined files take as much room again as their parts
-        ensure_free_space(app, needed=sum(p.stat().st_size for p in parts if p.exists()))
         try:
+            # the joined files take as much room again as their parts
+            ensure_free_space(app, needed=sum(
+                path.stat().st_size for c in chunks for path in _chunk_files(folder, c.index)))
             _join(folder, chunks)
         except FileNotFoundError:
             session.rollback()  # a read that sees the other finisher's commit
@@ -290,19 +295,30 @@ def finish(app: Flask, job_id: str) -> bool:
                          **counts, source=job.source_name)
         session.commit()
     if changed:
-        for path in parts:
-            path.unlink(missing_ok=True)
-        remove_inputs(folder)
+        _remove_parts(folder)
     return bool(changed)
+
+
+#: the folder of one attempt at joining a job, in the job's folder
+JOIN_PREFIX = ".join-"
+
+
+def _remove_parts(folder: Path) -> None:
+    """What a done job no longer needs: its chunks, its inputs, and what any join left (a join
+    killed midway leaves its folder, as large as the outputs)."""
+    shutil.rmtree(folder / CHUNK_DIR, ignore_errors=True)
+    remove_inputs(folder)
+    for attempt in folder.glob(f"{JOIN_PREFIX}*"):
+        shutil.rmtree(attempt, ignore_errors=True)
 
 
 def _join(folder: Path, chunks: Sequence[JobChunk]) -> None:
     """The print PDF and the ZIP, both or neither: a join that fails (a full disk) leaves the
-    chunks to join again and no file that looks finished. Its files in the making are its own
-    (a random name each), so that two joins at once never write into one file."""
-    token = secrets.token_hex(6)
-    staging = folder / f".{SINGLES_ZIP}.{token}.partial"
-    joined = folder / f".{PRINT_PDF}.{token}.joined"
+    chunks to join again and no file that looks finished. It writes in a folder of its own,
+    removed when it fails; one killed midway is removed once the job is done."""
+    attempt = folder / f"{JOIN_PREFIX}{secrets.token_hex(6)}"
+    attempt.mkdir(mode=0o700)
+    joined, staging = attempt / PRINT_PDF, attempt / SINGLES_ZIP
     try:
         with StreamingPdfWriter(joined) as writer:
             for chunk in chunks:
@@ -316,7 +332,5 @@ def _join(folder: Path, chunks: Sequence[JobChunk]) -> None:
                                 target.write(block)
         private(joined).replace(folder / PRINT_PDF)
         staging.replace(folder / SINGLES_ZIP)
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        joined.unlink(missing_ok=True)
-        raise
+    finally:
+        shutil.rmtree(attempt, ignore_errors=True)
