@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 
 from ..documents import FORM_TEMPLATES
+from ..errors import SetupError
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class CatalogueEntry:
 
 @functools.cache
 def catalogue_entry(form_id: str) -> CatalogueEntry:
-    with (FORM_TEMPLATES / form_id / "form.toml").open("rb") as file:
-        entry = tomllib.load(file)
-    return CatalogueEntry(entry["title"], entry["source"], entry["purpose"], tuple(entry["formats"]))
+    path = FORM_TEMPLATES / form_id / "form.toml"
+    try:
+        with path.open("rb") as file:
+            entry = tomllib.load(file)
+        return CatalogueEntry(entry["title"], entry["source"], entry["purpose"], tuple(entry["formats"]))
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as error:
+        raise SetupError(f"{path}: not a catalogue entry with title, source, purpose and formats "
+                         f"({type(error).__name__}: {error})") from error

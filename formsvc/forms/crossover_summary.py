@@ -42,8 +42,6 @@ from .crossover import CandidateSource, CertificateDelivery, CrossoverDocumentTy
 from .people import check_person
 from .tabular import columns, row_cells, warn_duplicates
 
-# 附件1's heading reads 高技术人才; the notice's body (三(三)) names the form
-# 高技能人才, which is what the title says.
 TITLE = catalogue_entry("crossover-summary").title
 UNIT_LINE = ("申报单位：", "（盖章）")
 NOTES_FOLLOW = "填表说明附后"
