@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from docx import Document
+
+from formsvc.clock import china_today
 
 from ..helpers import docx_runs, flat, pdf_text, sample, save_artifact, setting
 
@@ -157,7 +158,7 @@ def years(*values: int) -> Callable[[dict], None]:
     return change
 
 
-THIS_YEAR = dt.date.today().year
+THIS_YEAR = china_today().year
 
 RULES = [
     (setting("phone", "0715-8125306、139 0715 1234"), []),

@@ -15,6 +15,7 @@ from docx.shared import Mm
 from PIL import Image
 from pypdf import PdfReader
 
+from formsvc.clock import china_today
 from formsvc.dates import official_date
 from formsvc.forms.crossover import CANDIDATE_SOURCES, CROSSOVER_DOCUMENT_TYPES, EDUCATION
 from formsvc.forms.crossover_eligibility import anniversary
@@ -372,7 +373,7 @@ def test_other_forms_answer_validate_without_eligibility(client):
     ("days_after_anniversary", "ok"), [(0, True), (-1, False)], ids=["exactly-3-years", "a-day-short"]
 )
 def test_the_3_year_boundary_as_of_today(client, days_after_anniversary, ok):
-    today = dt.date.today()
+    today = china_today()  # the day the service judges by: Beijing's, not the server's
     obtained = today.replace(year=today.year - 3) if (today.month, today.day) != (2, 29) \
         else dt.date(today.year - 3, 3, 1)
     assert anniversary(obtained, 3) <= today
@@ -388,7 +389,7 @@ def test_the_3_year_boundary_as_of_today(client, days_after_anniversary, ok):
 
 
 def test_a_level_above_the_rule_is_an_error_on_the_level_and_blocks_rendering(client):
-    obtained = dt.date.today() - dt.timedelta(days=400)
+    obtained = china_today() - dt.timedelta(days=400)
     data = {**sample("crossover-application"), "title_grade": "助理级",
             "title_obtained": obtained.isoformat(), "level": "二级/技师"}
     result = validate(client, data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import io
 import json
 from collections.abc import Callable
@@ -13,6 +12,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from formsvc.clock import china_today
 from formsvc.forms.post_quota import PostQuotaForm, applicant_lines
 
 from ..helpers import docx_runs, docx_text, flat, notice_text, pdf_text, sample, save_artifact, setting
@@ -211,7 +211,7 @@ def many_applicants(count: int) -> Callable[[dict], None]:
     return change
 
 
-NEXT_YEAR = dt.date.today().year + 1
+NEXT_YEAR = china_today().year + 1
 
 RULES = [
     # 合计: computed, and a supplied one that disagrees names its cell
