@@ -54,7 +54,11 @@ class Report:
         return [f for f in self.figures if f.met is False]
 
 
-def median_ms(action: Callable[[], Any], *, runs: int = 20, warmup: int = 3) -> float:
+#: timed runs of median_ms, and the untimed runs before them
+RUNS, WARMUP = 20, 3
+
+
+def median_ms(action: Callable[[], Any], *, runs: int = RUNS, warmup: int = WARMUP) -> float:
     """Median wall time of action in milliseconds, after warm-up runs."""
     for _ in range(warmup):
         action()

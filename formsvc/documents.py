@@ -9,7 +9,7 @@ same fonts and the same instance template overrides.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,17 @@ class TemplateFolder:
             if candidate.is_file():
                 return candidate
         raise SetupError(f"模板缺失：{self.name}/{filename}")
+
+    def first(self, filenames: Iterable[str]) -> Path:
+        """The first of the files found, searching the roots in order: an instance's folder
+        holding any of them decides, before the shipped one."""
+        names = tuple(filenames)
+        for root in self.roots:
+            for filename in names:
+                candidate = root / self.name / filename
+                if candidate.is_file():
+                    return candidate
+        raise SetupError(f"模板缺失：{self.name}/{'、'.join(names)}")
 
     def has(self, filename: str) -> bool:
         return any((root / self.name / filename).is_file() for root in self.roots)

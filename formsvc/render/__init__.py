@@ -50,10 +50,20 @@ def zip_files(files: Sequence[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def renderer(extension: str) -> Renderer:
-    from . import docx, pdf, xlsx
+def print_file(name: str, documents: Sequence[Document], settings: RenderSettings) -> Rendered:
+    """The PDF, by the print template the document's folder holds (an instance's first): a
+    listing's form.typ set by Typst, any other form.html laid out by WeasyPrint."""
+    from . import pdf, typeset
 
-    registry: dict[str, Renderer] = {"pdf": pdf.render, "docx": docx.render, "xlsx": xlsx.render}
+    engines: dict[str, Renderer] = {typeset.TEMPLATE: typeset.render, pdf.TEMPLATE: pdf.render}
+    template = settings.templates(name).first(engines)
+    return engines[template.name](name, documents, settings)
+
+
+def renderer(extension: str) -> Renderer:
+    from . import docx, xlsx
+
+    registry: dict[str, Renderer] = {"pdf": print_file, "docx": docx.render, "xlsx": xlsx.render}
     try:
         return registry[extension]
     except KeyError:

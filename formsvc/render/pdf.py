@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 PRINT_CSS = STATIC_DIR / "css" / "print.css"
+TEMPLATE = "form.html"
 
 
 class RefusedURL(ValueError):
@@ -289,7 +290,7 @@ def html_for(
 ) -> str:
     # the shipped root stays searchable: an instance's form.html may extend a shipped base
     roots = tuple(dict.fromkeys((*settings.template_roots, FORM_TEMPLATES)))
-    template = file_environment(roots).get_template(f"{name}/form.html")
+    template = file_environment(roots).get_template(f"{name}/{TEMPLATE}")
     return template.render(documents=documents, attach=resources.attach, **extra)
 
 

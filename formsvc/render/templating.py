@@ -36,34 +36,38 @@ def paragraphs(value: str | None) -> Markup:
 #: what a line never breaks inside: a number, code or Latin word with what it counts
 #: (0715-8125306, 420102199003072315, HB2024000123), a date (2024年5月10日), a document number
 #: (鄂职改办〔2024〕12号)
-_NO_BREAK = re.compile(
+NO_BREAK = re.compile(
     r"[^\s，、；。（）]{0,10}〔\d{4}〕\d+号"
     r"|\d{4}年\d{1,2}月(?:\d{1,2}日)?"
     r"|[0-9A-Za-z][0-9A-Za-z\-.@/:_+]*[号年月日人]?"
 )
 
 
-def nobreak(value: Any) -> Markup:
-    """The value, escaped, with every number, date and document number in a no-break run."""
+def no_break_runs(value: Any) -> list[tuple[str, bool]]:
+    """The value's text in pieces, each (text, whole): whole for a number, date or document
+    number of two characters or more, which a line never breaks inside."""
     if value is None:
-        return Markup("")
+        return []
     text = str(value)
-    parts, last = [], 0
-    for match in _NO_BREAK.finditer(text):
+    runs, last = [], 0
+    for match in NO_BREAK.finditer(text):
         if len(match[0]) < 2:
             continue
-        parts.append(escape(text[last:match.start()]))
-        parts.append(Markup('<span class="nb">{}</span>').format(match[0]))
+        if match.start() > last:
+            runs.append((text[last:match.start()], False))
+        runs.append((match[0], True))
         last = match.end()
-    parts.append(escape(text[last:]))
-    return Markup("").join(parts)
+    if last < len(text):
+        runs.append((text[last:], False))
+    return runs
 
 
-def unbroken(value: Any) -> bool:
-    """Whether the whole value is one run that never breaks (a number, a date, a document
-    number): a listing then sets its cell on one line, with no inline box per value to lay out,
-    an eighth of a long listing's layout time."""
-    return value is not None and _NO_BREAK.fullmatch(str(value)) is not None
+def nobreak(value: Any) -> Markup:
+    """The value, escaped, with every number, date and document number in a no-break run."""
+    return Markup("").join(
+        Markup('<span class="nb">{}</span>').format(text) if whole else escape(text)
+        for text, whole in no_break_runs(value)
+    )
 
 
 def date_or_blank(value: Any) -> str:
@@ -163,7 +167,6 @@ def environment(
         keep_trailing_newline=False,
     )
     env.filters.update(FILTERS)
-    env.tests["unbroken"] = unbroken
     return env
 
 

@@ -73,21 +73,6 @@ def test_rare_characters_the_fonts_have_are_printed(client):
     assert "龚䶮" in flat(pdf_text(response.data)[0])
 
 
-def test_a_listing_sets_a_whole_number_or_date_as_one_unbroken_cell():
-    from formsvc.documents import FORM_TEMPLATES
-    from formsvc.render.templating import environment
-
-    template = environment((FORM_TEMPLATES,)).from_string(
-        '{% from "_base/listing.html" import listing %}{{ listing(["a"] * 4, rows, [10] * 4) }}')
-    html = template.render(rows=[["420102199003072315", "2019-10-01", "咸职改办〔2019〕15号",
-                                  "李䶮 工程师 2019年"]])
-    assert '<td class="nb">420102199003072315</td>' in html
-    assert '<td class="nb">2019-10-01</td>' in html
-    assert '<td class="nb">咸职改办〔2019〕15号</td>' in html
-    # text with numbers in it keeps its breaks between words, the numbers held together
-    assert '<td>李䶮 工程师 <span class="nb">2019年</span></td>' in html
-
-
 @pytest.mark.parametrize("body, marker", [
     ("<ul><li>甲项</li></ul>", "•"),
     ('<div style="display: list-item; list-style-type: decimal; margin-left: 2em">甲项</div>', "1."),
@@ -117,8 +102,7 @@ def test_a_form_is_styled_without_the_pseudo_element_rules(client, monkeypatch):
         return original(self, forms)
 
     monkeypatch.setattr(pdf.LeanHTML, "_ua_stylesheets", noted)
-    response = client.post("/api/v1/forms/crossover-summary/render?format=pdf",
-                           json=sample("crossover-summary"))
+    response = client.post("/api/v1/forms/post-quota/render?format=pdf", json=sample("post-quota"))
     assert response.status_code == 200
     assert kinds == [pdf.LeanHTML]
     lean = pdf._lean_ua_stylesheet()
