@@ -1,0 +1,195 @@
+"""The listings set by Typst (render/typeset.py): data stay data, templates stay in their root, an
+instance's own template wins, long listings page as paper ones do, numbers stay whole and legible."""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from formsvc.documents import Document
+from formsvc.errors import SetupError
+from formsvc.render import typeset
+
+from ..helpers import flat, override_template, pdf_text, sample
+
+HOSTILE = [
+    '#read("/etc/passwd")',
+    "*粗体* _斜体_ $x^2$ #set text(size: 1pt)",
+    '<img src="file:///etc/passwd">',
+    '=HYPERLINK("http://example.com")',
+    "] } ) // 注释 /* 注释 */ \\ @label <label>",
+]
+
+
+def render(client, form_id: str, data: dict) -> bytes:
+    response = client.post(f"/api/v1/forms/{form_id}/render?format=pdf", json=data)
+    assert response.status_code == 200, response.get_json()
+    assert response.data.startswith(b"%PDF-")
+    return response.data
+
+
+def text_sizes(content: bytes) -> list[tuple[str, float]]:
+    """(text, size in pt) of every piece of text drawn, as the page shows it."""
+    found = []
+    for page in PdfReader(io.BytesIO(content)).pages:
+        def visit(text, cm, tm, font, size, found=found):
+            if text.strip():
+                a, b, c, d = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
+                              tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3])
+                found.append((text, size * math.sqrt(abs(a * d - b * c))))
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+def font_names(content: bytes) -> set[str]:
+    names = set()
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_value_that_looks_like_markup_prints_as_typed(client, value):
+    data = sample("title-history")
+    data["rows"][0]["committee"] = value
+    data["rows"][1]["approver"] = value
+    text = flat("".join(pdf_text(render(client, "title-history", data))))
+    assert text.count(flat(value)) == 2
+    assert "root:" not in text
+    assert "粗体" not in text or "*粗体*" in text  # the asterisks were not read as emphasis
+
+
+def test_a_summary_prints_hostile_text_in_every_field_as_typed(client):
+    data = sample("crossover-summary")
+    data["unit"] = HOSTILE[0]
+    data["rows"][0]["address"] = HOSTILE[1]
+    data["rows"][0]["experience"] = HOSTILE[2]
+    text = flat("".join(pdf_text(render(client, "crossover-summary", data))))
+    for value in HOSTILE[:3]:
+        assert flat(value) in text, value
+
+
+@pytest.mark.parametrize("source", [
+    '#read("/etc/passwd")',
+    '#read("../../../../../../../../etc/passwd")',
+    '#image("/etc/hostname")',
+])
+def test_a_template_reads_nothing_outside_its_root(tmp_path, source):
+    folder = tmp_path / "form"
+    folder.mkdir()
+    template = folder / "form.typ"
+    template.write_text(source, encoding="utf-8")
+    with pytest.raises(SetupError) as raised:
+        typeset.render_template(template, tmp_path, [Document("表", {"title": "表"})])
+    assert str(template) in str(raised.value)
+    assert "root:" not in str(raised.value)
+
+
+def test_a_template_that_does_not_compile_names_itself(tmp_path):
+    (tmp_path / "form").mkdir()
+    template = tmp_path / "form" / "form.typ"
+    template.write_text("#let x = (", encoding="utf-8")
+    with pytest.raises(SetupError, match="打印模板有误"):
+        typeset.render_template(template, tmp_path, [Document("表", {})])
+
+
+def test_an_instance_form_html_wins_over_the_shipped_form_typ(app, client):
+    override_template(app, "title-history", "本地采集表样式")
+    text = flat("".join(pdf_text(render(client, "title-history", sample("title-history")))))
+    assert text.startswith("本地采集表样式湖北省职称历史数据采集表")
+
+
+def test_an_instance_form_typ_wins_over_the_shipped_one(app, client):
+    folder = Path(app.instance_path) / "form_templates" / "crossover-summary"
+    folder.mkdir(parents=True)
+    (folder / "form.typ").write_text(
+        '#let data = json(bytes(sys.inputs.data))\n'
+        '#for doc in data.documents [本地汇总表样式 #doc.title #doc.cells.len() 人]\n',
+        encoding="utf-8")
+    text = flat("".join(pdf_text(render(client, "crossover-summary", sample("crossover-summary")))))
+    assert text == "本地汇总表样式武汉市专业技术人才向高技能人才贯通申报汇总表5人"
+
+
+def test_a_long_summary_repeats_its_header_and_keeps_each_row_on_one_page(client):
+    data = sample("crossover-summary")
+    rows = []
+    for index in range(40):
+        row = dict(data["rows"][index % len(data["rows"])])
+        row["serial"] = index + 1
+        row["original_number"] = f"HB{index:04d}{row['original_number'][-6:]}"
+        # rows of many heights: some end near a page's foot
+        row["experience"] = ("在武汉重型机床集团有限公司从事数控机床电气维护工作" * 3)[:40 + index * 13 % 60]
+        rows.append(row)
+    data["rows"] = rows
+    pages = [flat(page) for page in pdf_text(render(client, "crossover-summary", data))]
+    assert len({number for number, page in enumerate(pages) for row in rows
+                if row["original_number"] in page}) > 1
+    for number, page in enumerate(pages, start=1):
+        if any(row["original_number"] in page for row in rows):
+            assert "*姓名*证件类型*证件号性别出生日期" in page, number
+        # 附件N is drawn over the first page once it is set: a reader meets it last
+        assert page.removesuffix("附件1").endswith(f"第{number}页/共{len(pages)}页"), page[-20:]
+        assert ("附件1" in page) == (number == 1)
+    for row in rows:
+        holding = [page for page in pages if row["original_number"] in page]
+        assert len(holding) == 1, row["original_number"]
+        assert flat(row["experience"]) in holding[0] and row["mobile"] in holding[0]
+
+
+def test_numbers_stay_whole_on_one_line_at_7_pt_or_more(client):
+    data = sample("crossover-summary")
+    for index, row in enumerate(data["rows"]):
+        row["diploma_number"] = f"10486120120500{index:04d}"
+        row["original_number"] = f"42010020180600{index:04d}"
+    content = render(client, "crossover-summary", data)
+    lines = [line for page in pdf_text(content) for line in page.splitlines()]
+    for row in data["rows"]:
+        for field in ("id_number", "mobile", "diploma_number", "original_number"):
+            assert any(row[field] in line for line in lines), (field, row[field])
+    assert min(size for _, size in text_sizes(content)) >= 7
+
+
+def test_a_code_too_long_for_its_column_even_at_7_pt_is_kept_legible_in_the_cell(client):
+    data = sample("crossover-summary")
+    data["rows"][0]["original_number"] = "ZC" + "1234567890" * 3 + "ABCDEFGH"  # 40, the limit
+    content = render(client, "crossover-summary", data)
+    assert data["rows"][0]["original_number"] in flat("".join(pdf_text(content)))
+    assert min(size for _, size in text_sizes(content)) >= 7
+
+
+def test_a_listing_prints_in_fangsong_with_heiti_headers_and_noto_for_rare_characters(client):
+    names = font_names(render(client, "title-history", sample("title-history")))
+    assert {"FandolFang-Regular-Identity-H", "NotoSansCJKsc-Regular-Identity-H",
+            "NotoSerifCJKsc-Bold-Identity-H"} <= names
+    # 李䶮: U+4DAE is beyond FandolFang, so Noto Serif draws it
+    assert "NotoSerifCJKsc-Regular-Identity-H" in names
+
+
+def test_two_listings_set_at_once_each_print_their_own_data(client, app):
+    from formsvc.documents import RenderSettings
+    from formsvc.forms import FORMS
+
+    spec = FORMS["title-history"]
+    results: dict[str, str] = {}
+
+    def work(name: str) -> None:
+        data = sample("title-history")
+        data["rows"][0]["name"] = name
+        documents = spec.documents(spec.validate(data).model)
+        with app.app_context():
+            content = typeset.render("title-history", documents, RenderSettings.of(app)).content
+        results[name] = flat("".join(pdf_text(content)))
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in ("欧阳明远", "司马思琪")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert "欧阳明远" in results["欧阳明远"] and "司马思琪" not in results["欧阳明远"]
+    assert "司马思琪" in results["司马思琪"] and "欧阳明远" not in results["司马思琪"]
