@@ -5,8 +5,10 @@ then to draw it), and for each one makes a new Pango context and a new font desc
 works out the line's strut (its line height and baseline) from a key it builds as a string of
 fourteen style values; resolving a table's collapsed borders, it scores each box's border on each
 side once per grid line it lies on. A listing sets a few hundred short lines per page in a handful
-of styles: a listing of 32 columns and 5 rows on one A3 sheet has 283 lines and 1,904 border
-scores, and these made a seventh of its render time. Here
+of styles: a listing of 32 columns and 5 rows on one A3 sheet had 283 lines and 1,904 border
+scores, and these made a seventh of its render time (when WeasyPrint printed the listings, which
+Typst now sets: typeset.py; the tables of the other forms, lists of applicants among
+them, gain the same way). Here
 
 - a Pango context is made once per font map, direction and language (WeasyPrint sets nothing else
   on a context, and a layout keeps its own font description and attributes);
