@@ -179,7 +179,7 @@ def bench(report: Report) -> None:
     from formsvc.produce import render_documents
 
     for label, form_id, data in long_forms:
-        # the renderer itself: a request's work budget allows 250 rows of 采集表 per PDF
+        # the renderer itself: a request's work budget allows 1,000 rows of 采集表 per PDF
         spec = FORMS[form_id]
         checked = spec.validate(data)
         assert checked.ok, checked.errors
