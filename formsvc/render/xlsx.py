@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -289,17 +289,23 @@ def _template(path: Path, mtime_ns: int) -> bytes:
     return pickle.dumps(load_workbook(io.BytesIO(path.read_bytes())))
 
 
+def rebind(workbook: Workbook) -> Workbook:
+    """The unpickled workbook with each sheet's row and column dimensions bound to it again: a
+    defaultdict pickles as its class called with its factory, which openpyxl's DimensionHolder
+    takes for its worksheet."""
+    for sheet in workbook.worksheets:
+        for dimensions, factory in ((sheet.row_dimensions, sheet._add_row),
+                                    (sheet.column_dimensions, sheet._add_column)):
+            dimensions.worksheet = sheet
+            dimensions.default_factory = factory
+    return workbook
+
+
 def render(name: str, documents: Sequence[Document], settings: RenderSettings) -> Rendered:
     if len(documents) != 1:
         raise SetupError("XLSX 每次只能生成一份表格")
     path = settings.templates(name).path("form.xlsx")
-    workbook = pickle.loads(_template(path, path.stat().st_mtime_ns))
-    for sheet in workbook.worksheets:
-        # a defaultdict pickles as its class called with its factory, which openpyxl's
-        # DimensionHolder takes for its worksheet: the factory that makes a row or column
-        # dimension on first use is set again
-        sheet.row_dimensions.default_factory = sheet._add_row
-        sheet.column_dimensions.default_factory = sheet._add_column
+    workbook = rebind(pickle.loads(_template(path, path.stat().st_mtime_ns)))
     scope = {"doc": documents[0].context}
     for sheet in workbook.worksheets:
         _fill_sheet(sheet, scope)

@@ -62,7 +62,6 @@ def test_a_value_that_looks_like_markup_prints_as_typed(client, value):
     text = flat("".join(pdf_text(render(client, "title-history", data))))
     assert text.count(flat(value)) == 2
     assert "root:" not in text
-    assert "粗体" not in text or "*粗体*" in text  # the asterisks were not read as emphasis
 
 
 def test_a_summary_prints_hostile_text_in_every_field_as_typed(client):
@@ -103,6 +102,68 @@ def test_an_instance_form_html_wins_over_the_shipped_form_typ(app, client):
     override_template(app, "title-history", "本地采集表样式")
     text = flat("".join(pdf_text(render(client, "title-history", sample("title-history")))))
     assert text.startswith("本地采集表样式湖北省职称历史数据采集表")
+
+
+def test_a_template_reaches_no_package_server(tmp_path):
+    (tmp_path / "form").mkdir()
+    template = tmp_path / "form" / "form.typ"
+    template.write_text('#import "@preview/tablex:0.0.8": *\n表', encoding="utf-8")
+    with pytest.raises(SetupError, match="Connection refused"):  # the closed proxy, not DNS
+        typeset.render_template(template, tmp_path, [Document("表", {})])
+
+
+def test_an_instance_copy_of_the_shipped_form_typ_imports_the_shared_listing(app, client):
+    shipped = (typeset.PACKAGES.parent / "title-history" / "form.typ").read_text(encoding="utf-8")
+    folder = Path(app.instance_path) / "form_templates" / "title-history"
+    folder.mkdir(parents=True)
+    (folder / "form.typ").write_text(shipped.replace("attachment: \"附件4\"", "attachment: \"本地附件\""),
+                                     encoding="utf-8")
+    text = flat("".join(pdf_text(render(client, "title-history", sample("title-history")))))
+    assert text.startswith("湖北省职称历史数据采集表") and text.endswith("本地附件")
+
+
+def test_the_typesetter_is_replaced_once_it_has_grown_past_its_limit(client, monkeypatch):
+    render(client, "title-history", sample("title-history"))
+    first = typeset.TYPESETTER.pid
+    assert first is not None
+    monkeypatch.setattr(typeset, "MAX_RESIDENT_MB", 0)
+    text = flat("".join(pdf_text(render(client, "title-history", sample("title-history")))))
+    assert "湖北省职称历史数据采集表" in text
+    assert typeset.TYPESETTER.pid is None  # stopped after the document it set
+    monkeypatch.setattr(typeset, "MAX_RESIDENT_MB", 400)
+    render(client, "title-history", sample("title-history"))
+    assert typeset.TYPESETTER.pid not in (None, first)
+
+
+def test_a_killed_typesetter_fails_one_render_and_the_next_starts_another(client, monkeypatch):
+    import os
+    import signal
+
+    render(client, "title-history", sample("title-history"))
+    killed = typeset.TYPESETTER.pid
+    os.kill(killed, signal.SIGKILL)
+    os.waitpid(killed, 0)
+    # found dead before the request: a new one sets it
+    render(client, "title-history", sample("title-history"))
+    assert typeset.TYPESETTER.pid != killed
+    # dies while setting: that render fails as the setup's fault, the next one is set
+    original = typeset.typesetter.ANSWER
+
+    class Dies:
+        size = original.size
+
+        @staticmethod
+        def unpack(data):
+            os.kill(typeset.TYPESETTER.pid, signal.SIGKILL)
+            raise EOFError
+
+    monkeypatch.setattr(typeset.typesetter, "ANSWER", Dies)
+    with pytest.raises(SetupError, match="排版进程意外退出"):
+        typeset.render_template(typeset.PACKAGES.parent / "title-history" / "form.typ",
+                                typeset.PACKAGES.parent, [Document("表", {"title": "表"})])
+    monkeypatch.setattr(typeset.typesetter, "ANSWER", original)
+    assert "湖北省职称历史数据采集表" in flat("".join(pdf_text(render(client, "title-history",
+                                                                        sample("title-history")))))
 
 
 def test_an_instance_form_typ_wins_over_the_shipped_one(app, client):
@@ -193,3 +254,47 @@ def test_two_listings_set_at_once_each_print_their_own_data(client, app):
         thread.join()
     assert "欧阳明远" in results["欧阳明远"] and "司马思琪" not in results["欧阳明远"]
     assert "司马思琪" in results["司马思琪"] and "欧阳明远" not in results["司马思琪"]
+
+
+def glyph_positions(content: bytes) -> list[tuple[int, str, float, float, float, float]]:
+    """(page, text, x, y, page width, page height) of every piece of text drawn."""
+    found = []
+    for number, page in enumerate(PdfReader(io.BytesIO(content)).pages):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+
+        def visit(text, cm, tm, font, size, number=number, width=width, height=height):
+            if text.strip():
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                found.append((number, text, x, y, width, height))
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+def longest_summary_row(index: int) -> dict:
+    """A row of the 汇总表 with every text at its schema's limit, 简要经历 in 100 short lines."""
+    return {
+        "serial": 99990 + index, "name": "欧阳" + "思" * 28, "document_type": "身份证",
+        "id_number": "420102199003072315", "education": "大学专科和专科学校",
+        "candidate_source": "港澳台商投资", "delivery": "快递到付", "occupation": "职" * 30,
+        "trade": "工" * 30, "level": "一级/高级技师", "condition": "条" * 60,
+        "mobile": "13907151234", "work_start": "2012-07-01", "profession": "专" * 30,
+        "profession_years": 60, "ethnicity": "民" * 10, "political_status": "政" * 20,
+        "diploma_number": "1" * 40, "experience": "\n".join(["经历"] * 100),
+        "postal_code": "430205", "unit": "单" * 50, "address": "址" * 100,
+        "mailing_address": "寄" * 100, "email": "a" * 35 + "@" + "b" * 20 + ".com",
+        "household_registration": "籍" * 50, "province": "省" * 20, "city": "市" * 20,
+        "original_occupation": "原" * 30, "original_level": "等" * 20,
+        "original_number": "Z" * 40,
+    }
+
+
+def test_rows_at_every_limit_stay_on_their_pages(client):
+    data = {"unit": "单" * 50, "rows": [longest_summary_row(index) for index in range(6)]}
+    content = render(client, "crossover-summary", data)
+    positions = glyph_positions(content)
+    assert len({page for page, *_ in positions}) > 1
+    outside = [(page, text) for page, text, x, y, width, height in positions
+               if not (0 <= x <= width and 0 <= y <= height)]
+    assert outside == []
+    assert min(size for _, size in text_sizes(content)) >= 7

@@ -52,3 +52,17 @@ def test_a_workbook_filled_from_the_kept_template_is_the_one_from_the_file(clien
         xlsx._template.cache_clear()  # what _Reread kept is nothing any later render may find
     assert reread.status_code == 200
     assert parts(kept[0].data) == parts(kept[1].data) == parts(reread.data)
+
+
+def test_a_kept_template_unpickles_with_its_dimensions_bound_to_their_sheets(app):
+    path = xlsx.RenderSettings.of(app).templates("title-history").path("form.xlsx")
+    fresh = load_workbook(path)
+    kept = xlsx.pickle.loads(xlsx._template(path, path.stat().st_mtime_ns))
+    xlsx.rebind(kept)
+    for before, after in zip(fresh.worksheets, kept.worksheets, strict=True):
+        for name in ("row_dimensions", "column_dimensions"):
+            dimensions = getattr(after, name)
+            assert dimensions.worksheet is after
+            assert dimensions.default_factory.__func__ is getattr(before, name).default_factory.__func__
+        after.row_dimensions.group(5, 9, outline_level=1)  # what reaches the sheet through them
+        assert after.row_dimensions[5].outline_level == 1
