@@ -43,11 +43,7 @@ class TemplateFolder:
     roots: tuple[Path, ...] = (FORM_TEMPLATES,)
 
     def path(self, filename: str) -> Path:
-        for root in self.roots:
-            candidate = root / self.name / filename
-            if candidate.is_file():
-                return candidate
-        raise SetupError(f"模板缺失：{self.name}/{filename}")
+        return self.first((filename,))
 
     def first(self, filenames: Iterable[str]) -> Path:
         """The first of the files found, searching the roots in order: an instance's folder
@@ -59,9 +55,6 @@ class TemplateFolder:
                 if candidate.is_file():
                     return candidate
         raise SetupError(f"模板缺失：{self.name}/{'、'.join(names)}")
-
-    def has(self, filename: str) -> bool:
-        return any((root / self.name / filename).is_file() for root in self.roots)
 
     def state(self) -> tuple[tuple[str, int, int], ...]:
         """Every file this document's templates are made of now, in its folder and the shared

@@ -36,7 +36,7 @@ def paragraphs(value: str | None) -> Markup:
 #: what a line never breaks inside: a number, code or Latin word with what it counts
 #: (0715-8125306, 420102199003072315, HB2024000123), a date (2024年5月10日), a document number
 #: (鄂职改办〔2024〕12号)
-NO_BREAK = re.compile(
+_NO_BREAK = re.compile(
     r"[^\s，、；。（）]{0,10}〔\d{4}〕\d+号"
     r"|\d{4}年\d{1,2}月(?:\d{1,2}日)?"
     r"|[0-9A-Za-z][0-9A-Za-z\-.@/:_+]*[号年月日人]?"
@@ -50,7 +50,7 @@ def no_break_runs(value: Any) -> list[tuple[str, bool]]:
         return []
     text = str(value)
     runs, last = [], 0
-    for match in NO_BREAK.finditer(text):
+    for match in _NO_BREAK.finditer(text):
         if len(match[0]) < 2:
             continue
         if match.start() > last:

@@ -22,6 +22,7 @@ from ..helpers import (
     sample,
     sample_rows,
     save_artifact,
+    title_records,
     upload,
 )
 
@@ -223,37 +224,8 @@ def test_import_refuses_non_tabular_forms_and_wrong_requests(client):
     assert row_schema["properties"]["name"]["title"] == "姓名"
 
 
-def _resident_id(birth: dt.date, serial: int, gender: str) -> str:
-    """A valid 18-character number: 湖北 area, the birth date, a serial whose parity is the gender."""
-    from stdnum.cn import ric
-
-    sequence = serial * 2 % 1000 + (1 if gender == "男" else 0)
-    body = f"420102{birth:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body + "0")
-
-
-def many_records(count: int) -> list[dict]:
-    """count distinct records with long 批准文号 and every date two-digit where it can be."""
-    rows = []
-    for serial in range(count):
-        gender = "男" if serial % 2 else "女"
-        birth = dt.date(1970 + serial % 30, 1 + serial % 12, 10 + serial % 18)
-        approval = dt.date(2012 + serial % 10, 1 + (serial * 5) % 12, 10 + serial % 19)
-        rows.append({
-            "name": ["欧阳振华", "李䶮", "阿依古丽·买买提", "王晓梅"][serial % 4], "gender": gender,
-            "document_type": "居民身份证", "id_number": _resident_id(birth, serial, gender),
-            "birth_date": birth.isoformat(), "series": "工程", "speciality": "建筑工程",
-            "title": "工程师", "committee": "咸宁市工程系列中级职称评审委员会",
-            "approver": "咸宁市职称改革工作领导小组办公室",
-            "approval_number": [f"鄂人社职改办〔{approval.year}〕{100 + serial}号",
-                                f"咸职改办〔{approval.year}〕{serial + 1}号"][serial % 2],
-            "approval_date": approval.isoformat(),
-        })
-    return rows
-
-
 def test_200_rows_print_every_number_whole_on_one_line(client):
-    rows = many_records(200)
+    rows = title_records(200)
     response = client.post("/api/v1/forms/title-history/render?format=pdf", json={"rows": rows})
     assert response.status_code == 200, response.get_json()
     save_artifact("title-history-200.pdf", response.data)

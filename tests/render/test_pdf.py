@@ -73,6 +73,29 @@ def test_rare_characters_the_fonts_have_are_printed(client):
     assert "龚䶮" in flat(pdf_text(response.data)[0])
 
 
+@pytest.mark.parametrize(("value", "runs"), [
+    ("420102199003072315", [("420102199003072315", True)]),
+    ("2019-10-01", [("2019-10-01", True)]),
+    ("咸职改办〔2019〕15号", [("咸职改办〔2019〕15号", True)]),
+    # text with numbers in it keeps its breaks between words, the numbers held together
+    ("李䶮 工程师 2019年", [("李䶮 工程师 ", False), ("2019年", True)]),
+    ("第1名", [("第1名", False)]),  # one character is no run to hold together
+    (None, []),
+])
+def test_numbers_dates_and_document_numbers_are_whole_runs(value, runs):
+    from formsvc.render.templating import no_break_runs, nobreak
+
+    assert no_break_runs(value) == runs
+    html = "".join(f'<span class="nb">{text}</span>' if whole else text for text, whole in runs)
+    assert nobreak(value) == html
+
+
+def test_a_no_break_run_is_escaped_in_html():
+    from formsvc.render.templating import nobreak
+
+    assert nobreak("<b>2019年</b>") == '&lt;b&gt;<span class="nb">2019年</span>&lt;/b&gt;'
+
+
 @pytest.mark.parametrize("body, marker", [
     ("<ul><li>甲项</li></ul>", "•"),
     ('<div style="display: list-item; list-style-type: decimal; margin-left: 2em">甲项</div>', "1."),
