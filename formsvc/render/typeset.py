@@ -13,17 +13,20 @@ way to the network leads to a closed port.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -81,56 +84,90 @@ def _font_folders() -> tuple[str, ...]:
     return tuple(sorted({str(face.path.parent) for face in installed_faces().values()}))
 
 
+#: the proxy settings the typesetter sees, whatever the service's are: every one to nowhere
+_PROXIES = ("http_proxy", "https_proxy", "all_proxy")
+#: how long one document may take to set: within gunicorn's 30 s, which the budgets keep renders
+#: well under (budget.py)
+SET_TIMEOUT_S = 25.0
+
+
+def _typesetter_environment() -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items()
+           if name.lower() not in (*_PROXIES, "no_proxy")}
+    for name in _PROXIES:
+        env[name] = env[name.upper()] = CLOSED_PROXY
+    return env
+
+
 class Typesetter:
     """The typesetter process of this one, started when first needed, one document at a time."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
-        self._owner = 0
+        os.register_at_fork(after_in_child=self._forget)
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    def _forget(self) -> None:
+        """In a fork: the parent's typesetter and pipes are the parent's, and its lock may have
+        been held by a thread the fork does not have."""
+        process, self._process = self._process, None
+        self._lock = threading.Lock()
+        if process is not None:
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    os.close(pipe.fileno())  # not pipe.close(): that would flush the parent's bytes
+
     def _running(self) -> subprocess.Popen[bytes]:
-        # a process forked from this one (a worker) starts its own: the pipes are this one's
-        if self._process is None or self._owner != os.getpid() or self._process.poll() is not None:
-            env = {**os.environ, "HTTP_PROXY": CLOSED_PROXY, "HTTPS_PROXY": CLOSED_PROXY,
-                   "ALL_PROXY": CLOSED_PROXY, "NO_PROXY": ""}
+        if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", typesetter.__file__, json.dumps(_font_folders())],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-            self._owner = os.getpid()
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_typesetter_environment())
         return self._process
 
-    def stop(self) -> None:
+    def stop(self, *, kill: bool = False) -> None:
         process, self._process = self._process, None
-        if process is not None and self._owner == os.getpid():
-            assert process.stdin is not None
-            process.stdin.close()  # the typesetter ends when its requests end
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process is None:
+            return
+        if kill:
+            process.kill()
+        for pipe in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):  # the typesetter ends when its requests end
+                pipe.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def set(self, template: Path, root: Path, sys_inputs: Mapping[str, str]) -> bytes:
         request = json.dumps({"template": str(template), "root": str(root),
                               "packages": str(PACKAGES), "inputs": dict(sys_inputs)}).encode()
         with self._lock:
             process = self._running()
-            requests, answers = process.stdin, process.stdout
-            assert requests is not None and answers is not None
+            assert process.stdin is not None and process.stdout is not None
+            deadline = time.monotonic() + SET_TIMEOUT_S
             try:
-                requests.write(typesetter.REQUEST.pack(len(request)) + request)
-                requests.flush()
+                _write(process.stdin.fileno(), typesetter.REQUEST.pack(len(request)) + request,
+                       deadline)
+                answers = process.stdout.fileno()
                 done, resident, length = typesetter.ANSWER.unpack(
-                    _read(answers, typesetter.ANSWER.size))
-                result = _read(answers, length)
+                    _read(answers, typesetter.ANSWER.size, deadline))
+                result = _read(answers, length, deadline)
+            except TimeoutError as error:  # before OSError, which it is one of
+                self.stop(kill=True)
+                raise SetupError(f"排版超时（{SET_TIMEOUT_S:g} 秒）：{template}") from error
             except (OSError, EOFError) as error:
-                self.stop()
+                self.stop(kill=True)
                 raise SetupError(f"排版进程意外退出：{template}") from error
+            except BaseException:
+                # whatever broke off the exchange (a time limit's signal, say) leaves an answer
+                # unread: the next request would read it for its own
+                self.stop(kill=True)
+                raise
             if resident > MAX_RESIDENT_MB:
                 self.stop()
         if not done:  # a template that does not compile is the setup's fault
@@ -138,8 +175,30 @@ class Typesetter:
         return result
 
 
-def _read(stream: IO[bytes], size: int) -> bytes:
-    return typesetter.read_exactly(stream, size)
+def _write(fd: int, data: bytes, deadline: float) -> None:
+    """All of data to fd, or TimeoutError once the deadline has passed (a typesetter that stopped
+    reading fills the pipe)."""
+    view = memoryview(data)
+    while view:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([], [fd], [], left)[1]:
+            raise TimeoutError
+        view = view[os.write(fd, view[:select.PIPE_BUF]):]  # what a writable pipe takes at once
+
+
+def _read(fd: int, size: int, deadline: float) -> bytes:
+    """size bytes from fd, or TimeoutError once the deadline has passed, EOFError at its end."""
+    parts, missing = [], size
+    while missing:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise TimeoutError
+        part = os.read(fd, min(missing, 1 << 20))
+        if not part:
+            raise EOFError
+        parts.append(part)
+        missing -= len(part)
+    return b"".join(parts)
 
 
 TYPESETTER = Typesetter()

@@ -8,7 +8,8 @@ as when the service that started it ends.
 
 A request is 8 bytes of length, then JSON: template, root, packages (the folder of the local
 Typst packages) and inputs (sys.inputs). An answer is a flag (set, or refused), the process's
-resident memory in MB, the length, then the PDF or Typst's error message.
+resident memory in MB, the length, then the PDF or why it was refused. It also ends when the
+process that started it has ended, even if a fork of that one still holds its stdin.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import json
 import os
 import struct
 import sys
+import threading
+import time
 from typing import Any, BinaryIO
 
 import typst
@@ -56,15 +59,27 @@ def serve(requests: BinaryIO, answers: BinaryIO, font_folders: list[str]) -> Non
             result = compilers[key].compile(format="pdf", sys_inputs=request["inputs"],
                                             pdf_tags=False)
             done = True
-        except typst.TypstError as error:
-            result, done = str(error).encode("utf-8"), False
+        except BaseException as error:  # Typst's errors, a bad path, a panic: refused, not fatal
+            if isinstance(error, SystemExit | KeyboardInterrupt):
+                raise
+            compilers.pop(key, None)
+            result, done = f"{type(error).__name__}: {error}".encode("utf-8", "replace"), False
         answers.write(ANSWER.pack(done, resident_mb(), len(result)) + result)
         answers.flush()
+
+
+def watch_parent(parent: int) -> None:
+    """End this process once the one that started it has ended, even if another process still
+    holds the pipe it reads from (a fork of the parent)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def main() -> None:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever else writes to stdout goes to the log, not into an answer
+    threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()
     serve(sys.stdin.buffer, answers, json.loads(sys.argv[1]))
 
 

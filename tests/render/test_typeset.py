@@ -84,7 +84,7 @@ def test_a_template_reads_nothing_outside_its_root(tmp_path, source):
     folder.mkdir()
     template = folder / "form.typ"
     template.write_text(source, encoding="utf-8")
-    with pytest.raises(SetupError) as raised:
+    with pytest.raises(SetupError, match="打印模板有误") as raised:
         typeset.render_template(template, tmp_path, [Document("表", {"title": "表"})])
     assert str(template) in str(raised.value)
     assert "root:" not in str(raised.value)
@@ -104,12 +104,126 @@ def test_an_instance_form_html_wins_over_the_shipped_form_typ(app, client):
     assert text.startswith("本地采集表样式湖北省职称历史数据采集表")
 
 
-def test_a_template_reaches_no_package_server(tmp_path):
+@pytest.mark.parametrize("proxy", [None, "https_proxy", "HTTPS_PROXY", "all_proxy"])
+def test_a_template_reaches_no_package_server(tmp_path, monkeypatch, proxy):
+    import socket
+
     (tmp_path / "form").mkdir()
     template = tmp_path / "form" / "form.typ"
     template.write_text('#import "@preview/tablex:0.0.8": *\n表', encoding="utf-8")
-    with pytest.raises(SetupError, match="Connection refused"):  # the closed proxy, not DNS
-        typeset.render_template(template, tmp_path, [Document("表", {})])
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    if proxy:  # the service's own proxy, which the typesetter must not follow
+        monkeypatch.setenv(proxy, f"http://127.0.0.1:{listener.getsockname()[1]}")
+        monkeypatch.setenv("no_proxy", "packages.typst.org")
+    typeset.TYPESETTER.stop()  # started again with this environment
+    try:
+        with pytest.raises(SetupError, match="Connection refused"):  # the closed proxy, not DNS
+            typeset.render_template(template, tmp_path, [Document("表", {})])
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    finally:
+        listener.close()
+        typeset.TYPESETTER.stop()
+
+
+def sample_pdf_text(client) -> str:
+    return flat("".join(pdf_text(render(client, "title-history", sample("title-history")))))
+
+
+def test_a_template_outside_its_root_is_refused_and_the_typesetter_goes_on(client, tmp_path):
+    sample_pdf_text(client)
+    before = typeset.TYPESETTER.pid
+    elsewhere = tmp_path / "elsewhere.typ"
+    elsewhere.write_text("表", encoding="utf-8")
+    with pytest.raises(SetupError, match="打印模板有误"):
+        typeset.render_template(elsewhere, tmp_path / "root", [Document("表", {})])
+    assert typeset.TYPESETTER.pid == before
+    assert "湖北省职称历史数据采集表" in sample_pdf_text(client)
+
+
+def test_an_exchange_broken_off_leaves_no_answer_for_the_next_render(client, monkeypatch):
+    sample_pdf_text(client)
+    original = typeset._read
+
+    def interrupted(fd, size, deadline):
+        raise RuntimeError("a time limit's signal")
+
+    monkeypatch.setattr(typeset, "_read", interrupted)
+    data = sample("title-history")
+    data["rows"][0]["name"] = "欧阳明远"
+    with pytest.raises(RuntimeError, match="time limit"):
+        typeset.render_template(*shipped_template("title-history"), title_documents(data))
+    assert typeset.TYPESETTER.pid is None  # stopped, its answer with it
+    monkeypatch.setattr(typeset, "_read", original)
+    text = sample_pdf_text(client)
+    assert "欧阳明远" not in text and flat(sample("title-history")["rows"][0]["name"]) in text
+
+
+def test_a_typesetter_dead_before_the_request_is_written_is_a_setup_error(client, monkeypatch):
+    import os
+    import signal
+
+    sample_pdf_text(client)
+    original = typeset.Typesetter._running
+
+    def dies(self):
+        process = original(self)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        return process
+
+    monkeypatch.setattr(typeset.Typesetter, "_running", dies)
+    with pytest.raises(SetupError, match="排版进程意外退出"):
+        typeset.render_template(*shipped_template("title-history"),
+                                title_documents(sample("title-history")))
+    monkeypatch.setattr(typeset.Typesetter, "_running", original)
+    assert "湖北省职称历史数据采集表" in sample_pdf_text(client)
+
+
+def test_a_typesetter_that_stops_answering_is_given_up_in_time(client, monkeypatch):
+    import os
+    import signal
+
+    sample_pdf_text(client)
+    stuck = typeset.TYPESETTER.pid
+    os.kill(stuck, signal.SIGSTOP)
+    monkeypatch.setattr(typeset, "SET_TIMEOUT_S", 1.0)
+    data = {"rows": sample("title-history")["rows"] * 100}  # more than a pipe holds
+    with pytest.raises(SetupError, match="排版超时"):
+        typeset.render_template(*shipped_template("title-history"), title_documents(data))
+    assert typeset.TYPESETTER.pid is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(stuck, 0)  # killed and reaped
+    assert "湖北省职称历史数据采集表" in sample_pdf_text(client)
+
+
+def test_a_fork_starts_a_typesetter_of_its_own(client):
+    import os
+    import select
+
+    sample_pdf_text(client)
+    parents = typeset.TYPESETTER.pid
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the fork: a worker a server forked after its first render
+        ok = False
+        try:
+            content = typeset.render_template(*shipped_template("title-history"),
+                                              title_documents(sample("title-history")))
+            ok = typeset.TYPESETTER.pid not in (None, parents) and content.startswith(b"%PDF-")
+        finally:
+            os.write(write, b"1" if ok else b"0")
+            os._exit(0)
+    os.close(write)
+    try:
+        assert select.select([read], [], [], 60)[0], "the fork's render did not finish"
+        assert os.read(read, 1) == b"1"
+    finally:
+        os.close(read)
+        os.waitpid(pid, 0)
+    assert typeset.TYPESETTER.pid == parents
+    assert "湖北省职称历史数据采集表" in sample_pdf_text(client)
 
 
 def test_an_instance_copy_of_the_shipped_form_typ_imports_the_shared_listing(app, client):
@@ -133,6 +247,17 @@ def test_the_typesetter_is_replaced_once_it_has_grown_past_its_limit(client, mon
     monkeypatch.setattr(typeset, "MAX_RESIDENT_MB", 400)
     render(client, "title-history", sample("title-history"))
     assert typeset.TYPESETTER.pid not in (None, first)
+
+
+def shipped_template(form_id: str) -> tuple[Path, Path]:
+    return typeset.PACKAGES.parent / form_id / "form.typ", typeset.PACKAGES.parent
+
+
+def title_documents(data: dict) -> list[Document]:
+    from formsvc.forms import FORMS
+
+    spec = FORMS["title-history"]
+    return spec.documents(spec.validate(data).model)
 
 
 def test_a_killed_typesetter_fails_one_render_and_the_next_starts_another(client, monkeypatch):
@@ -233,27 +358,29 @@ def test_a_listing_prints_in_fangsong_with_heiti_headers_and_noto_for_rare_chara
 
 
 def test_two_listings_set_at_once_each_print_their_own_data(client, app):
-    from formsvc.documents import RenderSettings
-    from formsvc.forms import FORMS
-
-    spec = FORMS["title-history"]
-    results: dict[str, str] = {}
-
-    def work(name: str) -> None:
+    names = ("欧阳明远", "司马思琪")
+    documents = {}
+    for name in names:
         data = sample("title-history")
-        data["rows"][0]["name"] = name
-        documents = spec.documents(spec.validate(data).model)
-        with app.app_context():
-            content = typeset.render("title-history", documents, RenderSettings.of(app)).content
-        results[name] = flat("".join(pdf_text(content)))
+        data["rows"] = data["rows"] * 10  # long enough for the two to overlap
+        data["rows"][0] = {**data["rows"][0], "name": name}
+        documents[name] = title_documents(data)
+    for _ in range(5):
+        start = threading.Barrier(len(names))
+        results: dict[str, str] = {}
 
-    threads = [threading.Thread(target=work, args=(name,)) for name in ("欧阳明远", "司马思琪")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert "欧阳明远" in results["欧阳明远"] and "司马思琪" not in results["欧阳明远"]
-    assert "司马思琪" in results["司马思琪"] and "欧阳明远" not in results["司马思琪"]
+        def work(name: str, start: threading.Barrier = start, results: dict = results) -> None:
+            start.wait()
+            content = typeset.render_template(*shipped_template("title-history"), documents[name])
+            results[name] = flat("".join(pdf_text(content)))
+
+        threads = [threading.Thread(target=work, args=(name,)) for name in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for name, other in (names, names[::-1]):
+            assert name in results[name] and other not in results[name]
 
 
 def glyph_positions(content: bytes) -> list[tuple[int, str, float, float, float, float]]:
