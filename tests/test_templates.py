@@ -43,3 +43,18 @@ def test_committed_template_matches_its_builder(template, rebuilt):
     assert _content_parts(fresh) == _content_parts(template), (
         f"{template} differs from what build.py writes: run `make templates` and commit"
     )
+
+
+@pytest.mark.parametrize("template", [p for p in BUILT if p.suffix == ".docx"],
+                         ids=lambda p: p.parent.name)
+def test_a_word_template_carries_only_the_styles_it_uses(template):
+    import re
+
+    parts = _content_parts(template)
+    assert "word/stylesWithEffects.xml" not in parts
+    styles = set(re.findall(rb'<w:style [^>]*w:styleId="([^"]+)"', parts["word/styles.xml"]))
+    used = set(re.findall(rb'w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"',
+                          b"".join(v for n, v in parts.items() if n.startswith("word/"))))
+    # the defaults Word falls back on, and what the used ones are based on or linked to
+    assert used <= styles <= used | {b"Normal", b"DefaultParagraphFont", b"TableNormal", b"NoList",
+                                     b"HeaderChar", b"ListParagraph"}
