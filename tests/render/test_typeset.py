@@ -425,3 +425,12 @@ def test_rows_at_every_limit_stay_on_their_pages(client):
                if not (0 <= x <= width and 0 <= y <= height)]
     assert outside == []
     assert min(size for _, size in text_sizes(content)) >= 7
+
+
+def test_an_address_too_long_for_its_cell_breaks_after_its_at_sign(client):
+    data = sample("crossover-summary")
+    data["rows"][0]["email"] = "liyan1990@163.com"  # wider than 邮箱's 14 mm even at 7 pt
+    lines = [line.strip() for page in pdf_text(render(client, "crossover-summary", data))
+             for line in page.splitlines()]
+    at = lines.index("liyan1990@")
+    assert lines[at + 1] == "163.com"
