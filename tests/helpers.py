@@ -142,10 +142,10 @@ TITLES = (("工程", "建筑工程", "工程师"), ("卫生", "内科学", "主�
           ("工程", "机械设计", "高级工程师"), ("农业", "农学", "助理农艺师"))
 
 
-def _resident_id(birth: dt.date, serial: int, gender: str) -> str:
-    """A valid 18-character number: 湖北 area, the birth date, a serial whose parity is the gender."""
-    sequence = serial * 2 % 1000 + (1 if gender == "男" else 0)
-    body = f"420102{birth:%Y%m%d}{sequence:03d}"
+def resident_id(birth: dt.date, sequence: int) -> str:
+    """A valid 18-character number: 湖北 area, the birth date, the sequence (its parity the
+    gender: odd 男), the check digit."""
+    body = f"420102{birth:%Y%m%d}{sequence % 1000:03d}"
     return body + ric.calc_check_digit(body + "0")
 
 
@@ -159,7 +159,8 @@ def title_records(count: int) -> list[dict]:
         approval = dt.date(2012 + serial % 10, 1 + (serial * 5) % 12, 10 + serial % 19)
         rows.append({
             "name": ["欧阳振华", "李䶮", "阿依古丽·买买提", "王晓梅"][serial % 4], "gender": gender,
-            "document_type": "居民身份证", "id_number": _resident_id(birth, serial, gender),
+            "document_type": "居民身份证",
+            "id_number": resident_id(birth, serial * 2 % 1000 + (gender == "男")),
             "birth_date": birth.isoformat(), "series": "工程", "speciality": "建筑工程",
             "title": "工程师", "committee": "咸宁市工程系列中级职称评审委员会",
             "approver": "咸宁市职称改革工作领导小组办公室",
@@ -173,8 +174,7 @@ def title_records(count: int) -> list[dict]:
 def person(index: int, *, batch: str = "12") -> dict[str, Any]:
     """A valid, distinct title record: its identity number, gender and birth date agree."""
     birth = dt.date(1970, 1, 1) + dt.timedelta(days=(index * 37) % 9000)
-    body = f"420102{birth:%Y%m%d}{index % 1000:03d}"
-    number = body + ric.calc_check_digit(body + "0")
+    number = resident_id(birth, index)
     series, speciality, title = TITLES[index % len(TITLES)]
     return {
         "姓名": SURNAMES[index % len(SURNAMES)] + GIVEN[index * 7 % len(GIVEN)]
