@@ -39,8 +39,8 @@ from .templating import no_break_runs
 TEMPLATE = "form.typ"
 #: the local Typst packages every template may import, shipped with the templates
 PACKAGES = FORM_TEMPLATES / "_typst"
-#: the typesetter's resident memory past which it is replaced after the document it set: a
-#: one-page listing leaves it at about 150 MB, each 1,000-row 采集表 kept adds some 200 MB
+#: the typesetter's resident memory past which it is replaced after the document it set: the two
+#: one-page listings leave it at about 120 MB, each 1,000-row 采集表 kept adds some 200 MB
 MAX_RESIDENT_MB = 400
 #: what the typesetter's downloads of packages (@preview/…) would go through: nothing listens
 CLOSED_PROXY = "http://127.0.0.1:9"
@@ -68,7 +68,7 @@ def _for_print(context: Mapping[str, Any]) -> dict[str, Any]:
     and HTML forms: a value's lines are not the cell's."""
     printed = dict(context)
     if CELLS in printed:
-        printed[CELLS] = [[no_break_runs(None if value is None else " ".join(str(value).split("\n")))
+        printed[CELLS] = [[no_break_runs(None if value is None else str(value).replace("\n", " "))
                            for value in row] for row in printed[CELLS]]
     return printed
 
@@ -124,7 +124,8 @@ class Typesetter:
     def _running(self) -> subprocess.Popen[bytes]:
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
-                [sys.executable, "-I", typesetter.__file__, json.dumps(_font_folders())],
+                [sys.executable, "-I", typesetter.__file__, json.dumps(_font_folders()),
+                 str(os.getpid())],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_typesetter_environment())
         return self._process
 

@@ -1,4 +1,6 @@
-"""The typesetter: a process of its own that sets Typst documents for typeset.py, run by path.
+"""The typesetter: a process of its own that sets Typst documents for typeset.py.
+
+typeset.py runs it by path, `python -I typesetter.py FONT_FOLDERS_JSON PARENT_PID`.
 
 Typst keeps what it laid out for the documents it set last, and the memory never returns to the
 system: a process that set a few 1,000-row listings would hold gigabytes. So the setting is done
@@ -69,8 +71,8 @@ def serve(requests: BinaryIO, answers: BinaryIO, font_folders: list[str]) -> Non
 
 
 def watch_parent(parent: int) -> None:
-    """End this process once the one that started it has ended, even if another process still
-    holds the pipe it reads from (a fork of the parent)."""
+    """End this process once parent, the one that started it, has ended, even if another
+    process still holds the pipe it reads from (a fork of the parent)."""
     while os.getppid() == parent:
         time.sleep(1)
     os._exit(0)
@@ -79,7 +81,8 @@ def watch_parent(parent: int) -> None:
 def main() -> None:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever else writes to stdout goes to the log, not into an answer
-    threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()
+    # the parent names itself: one that ended before this process got here is already gone
+    threading.Thread(target=watch_parent, args=(int(sys.argv[2]),), daemon=True).start()
     serve(sys.stdin.buffer, answers, json.loads(sys.argv[1]))
 
 

@@ -3,6 +3,7 @@ instance's own template wins, long listings page as paper ones do, numbers stay 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import threading
@@ -201,9 +202,21 @@ def test_a_typesetter_that_stops_answering_is_given_up_in_time(client, monkeypat
 def test_a_fork_starts_a_typesetter_of_its_own(client):
     import os
     import select
+    import signal
 
     sample_pdf_text(client)
     parents = typeset.TYPESETTER.pid
+    # forked while another thread's render holds the lock, as in a threaded server
+    held, done = threading.Event(), threading.Event()
+
+    def render_under_way() -> None:
+        with typeset.TYPESETTER._lock:
+            held.set()
+            done.wait(60)
+
+    other = threading.Thread(target=render_under_way)
+    other.start()
+    held.wait(10)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the fork: a worker a server forked after its first render
@@ -215,15 +228,70 @@ def test_a_fork_starts_a_typesetter_of_its_own(client):
         finally:
             os.write(write, b"1" if ok else b"0")
             os._exit(0)
+    done.set()
+    other.join()
     os.close(write)
     try:
-        assert select.select([read], [], [], 60)[0], "the fork's render did not finish"
+        assert select.select([read], [], [], 30)[0], "the fork's render did not finish"
         assert os.read(read, 1) == b"1"
     finally:
         os.close(read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
     assert typeset.TYPESETTER.pid == parents
     assert "湖北省职称历史数据采集表" in sample_pdf_text(client)
+
+
+def test_a_fork_that_sets_nothing_holds_no_end_of_its_parents_pipes(client):
+    import os
+    import signal
+
+    sample_pdf_text(client)
+    pid = os.fork()
+    if pid == 0:  # a worker that has not printed a listing yet
+        signal.pause()
+        os._exit(0)
+    try:
+        process = typeset.TYPESETTER._process
+        typeset.TYPESETTER.stop()
+        assert process.returncode == 0  # ended by its requests' end, not killed after 10 s
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def test_a_typesetter_ends_with_the_process_that_started_it(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    read, write = os.pipe()  # its stdin, held open here as a fork of its parent would
+    starter = subprocess.Popen(
+        [sys.executable, "-c",
+         "import os, subprocess, sys, time\n"
+         f"p = subprocess.Popen([sys.executable, '-I', {typeset.typesetter.__file__!r}, '[]',"
+         f" str(os.getpid())], stdin={read}, pass_fds=({read},))\n"
+         "print(p.pid, flush=True)\n"
+         "time.sleep(600)\n"],
+        stdout=subprocess.PIPE, pass_fds=(read,))
+    try:
+        typesetter_pid = int(starter.stdout.readline())
+        os.kill(starter.pid, signal.SIGKILL)
+        starter.wait()
+        for _ in range(100):  # it looks for its parent once a second
+            if not Path(f"/proc/{typesetter_pid}").exists() or (
+                    Path(f"/proc/{typesetter_pid}/stat").read_text().split(") ")[1][0] == "Z"):
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(typesetter_pid, signal.SIGKILL)
+            pytest.fail("the typesetter outlived the process that started it")
+    finally:
+        os.close(read)
+        os.close(write)
 
 
 def test_an_instance_copy_of_the_shipped_form_typ_imports_the_shared_listing(app, client):
